@@ -1,0 +1,119 @@
+# reapwatch: a sandbox init (`pause`) and a zombie/orphan tracer (`reapwatch`).
+#
+#   make            build build/pause and build/reapwatch
+#   make test       install what is missing, build, run every test
+#   make demo       install what is missing, build, run the live demo
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make V=1        show full commands
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+OUTPUT  ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+STRIP    ?= strip
+# pause is static and tiny with musl; glibc's static libc is the fallback.
+MUSLCC   := $(shell command -v musl-gcc 2>/dev/null)
+# Sanitizers need glibc and a dynamic link: EXTRA_CFLAGS=-fsanitize=... picks both.
+SANITIZE := $(findstring -fsanitize,$(EXTRA_CFLAGS))
+PAUSE_CC ?= $(if $(and $(MUSLCC),$(if $(SANITIZE),,y)),$(MUSLCC),$(CC))
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
+LDFLAGS  += $(EXTRA_LDFLAGS)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+all: $(OUTPUT)/pause $(OUTPUT)/reapwatch
+
+# --- pause: one file, no libraries, static --------------------------------
+PAUSE_CFLAGS := -Os $(if $(SANITIZE),,-static) $(WARN) -std=gnu11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables -fno-stack-protector \
+	-ffunction-sections -fdata-sections -fno-ident
+PAUSE_LDFLAGS := -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,norelro \
+	-Wl,-z,noseparate-code -Wl,--hash-style=gnu -s
+
+$(OUTPUT)/pause: user/pause.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(PAUSE_CC) $(PAUSE_CFLAGS) $(EXTRA_CFLAGS) $< -o $@ $(PAUSE_LDFLAGS)
+	$(Q)$(STRIP) -R .comment -R .note -R .eh_frame -R .eh_frame_hdr $@ 2>/dev/null || true
+
+$(OUTPUT):
+	$(Q)mkdir -p $@
+
+# --- reapwatch: BPF object -> skeleton -> static binary ----------------------
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra \
+	-Wno-unused-parameter -Werror -I$(OUTPUT)/bpf -Ivmlinux/$(ARCH) -Ibpf
+USER_CFLAGS = $(CFLAGS) -I$(OUTPUT)/bpf -Ibpf -Iuser
+# Fully static: one file that also runs in a bare initramfs or FROM scratch.
+RW_LIBS := -static -lbpf -lelf -lz
+RW_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(filter-out user/pause.c,$(wildcard user/*.c)))
+RW_LIB_OBJS := $(filter-out $(OUTPUT)/user/reapwatch.o,$(RW_OBJS))
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/reapwatch.h vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bpf/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name reapwatch_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) bpf/reapwatch.h $(OUTPUT)/bpf/reapwatch.skel.h | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/reapwatch: $(RW_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(RW_LIBS)
+
+$(OUTPUT)/bpf $(OUTPUT)/user:
+	$(Q)mkdir -p $@
+
+# --- setup, tests and demo -------------------------------------------------
+deps:
+	$(Q)sh scripts/deps.sh build
+
+deps-test:
+	$(Q)sh scripts/deps.sh test
+
+deps-demo:
+	$(Q)sh scripts/deps.sh demo
+
+# Build first in its own make so the tests see a finished tree.
+test: deps-test
+	$(Q)$(MAKE) --no-print-directory all test-progs
+	$(Q)sh tests/run.sh
+
+# Scenario programs the tests run: static, so they also run in a bare guest.
+TEST_PROGS := $(patsubst tests/progs/%.c,$(OUTPUT)/tests/%,$(wildcard tests/progs/*.c))
+test-progs: $(OUTPUT)/pause $(TEST_PROGS)
+
+$(OUTPUT)/tests/%: tests/progs/%.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -static -pthread $< -o $@ $(LDFLAGS)
+
+$(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+install: all
+	$(Q)install -d $(DESTDIR)$(PREFIX)/bin
+	$(Q)install -m 0755 $(wildcard $(OUTPUT)/pause $(OUTPUT)/reapwatch) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)
+
+.PHONY: all deps deps-test deps-demo test test-progs install clean

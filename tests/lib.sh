@@ -1,0 +1,25 @@
+# Helpers for shell test files: source this, then call ok/fail/skip per case.
+# shellcheck shell=sh
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+B=$TOP/build
+
+ok() { echo "ok - $1"; }
+fail() { echo "not ok - $1: $2"; }
+skip() { echo "ok - $1 # SKIP $2"; }
+
+# check NAME CMD...: one case that passes when CMD succeeds.
+check() {
+	name=$1; shift
+	if out=$("$@" 2>&1); then ok "$name"; else fail "$name" "$(printf '%s' "$out" | tail -n 3 | tr '\n' ' ')"; fi
+}
+
+# wait_for SECONDS CMD...: poll CMD every 10 ms until it succeeds or the deadline passes.
+wait_for() {
+	deadline=$(($(date +%s%N) + $1 * 1000000000)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s%N)" -ge "$deadline" ] && return 1
+		sleep 0.01
+	done
+}
+
+need_root() { [ "$(id -u)" -eq 0 ]; }
