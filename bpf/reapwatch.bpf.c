@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * reapwatch, kernel side: who exits, who gets orphaned and adopted, and how
+ * long each zombie waits to be reaped.
+ *
+ * Tracepoints only by default (see ../shared/KERNEL-HOOKS.md for the facts):
+ *   sched_process_exit  exit of a thread group; predict the reaper of each
+ *                       child that is about to be orphaned
+ *   signal_generate     the SIGCHLD of do_notify_parent(): the exact moment a
+ *                       process becomes a zombie
+ *   sys_exit_wait4,     the reap itself; `current` is the reaper
+ *   sys_{enter,exit}_waitid
+ *   sched_process_free  backstop for reaps no syscall showed us
+ * and fentry/release_task, the exact reap, where trampolines are allowed.
+ *
+ * A process is identified by (tgid, start time): pids are reused.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "reapwatch.h"
+
+#define SIGCHLD 17
+#define CLD_EXITED 1
+#define CLD_DUMPED 3
+#define WNOWAIT 0x01000000
+#define SA_NOCLDWAIT 2
+#define SIG_IGN ((void *)1)
+#define EXIT_ZOMBIE 0x20
+#define SIGNAL_GROUP_EXIT 0x4
+#define MAX_PID_NS_LEVEL 32
+#define MAX_CHILDREN 4096   /* children walked per exiting task */
+#define MAX_ANCESTORS 64    /* subreaper search depth */
+
+/* Filters, set by the loader before load; 0 means "any". */
+const volatile __u32 targ_tgid = 0;
+const volatile __u32 targ_pidns = 0;
+/* Per-event output; false in the in-kernel aggregation mode. */
+const volatile bool emit_events = true;
+/* The reap is taken at fentry/release_task instead of the wait syscalls. */
+const volatile bool exact_reap = false;
+/* Wake the reader only when this much is queued (bytes). */
+const volatile __u64 wakeup_bytes = 0;
+
+/* Loss is never silent: user space reads and prints these. */
+__u64 lost_events = 0;    /* ring buffer full */
+__u64 untracked = 0;      /* state map full: a zombie we cannot time */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22); /* resized by the loader */
+} events SEC(".maps");
+
+struct proc_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ns;
+};
+
+/* A process between its exit and its reap. */
+struct proc_state {
+	__u64 zombie_ns;  /* when it became a zombie (or exited, if APPROX) */
+	__u32 parent;     /* tgid of whoever will be told to reap it */
+	__u32 vpid;       /* its pid as that parent sees it */
+	__u32 flags;      /* RW_F_APPROX */
+	__u32 pidns;
+	__u32 nspid;
+	__u32 ppid_at_exit;
+	char comm[RW_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct proc_key);
+	__type(value, struct proc_state);
+} procs SEC(".maps");
+
+/* wait4/waitid return the pid as the parent sees it: (parent, vpid) -> key */
+struct parent_key {
+	__u32 parent;
+	__u32 vpid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct parent_key);
+	__type(value, struct proc_key);
+} by_parent SEC(".maps");
+
+/* Arguments of a waitid() in flight, or the kind of wait in exact mode. */
+struct wait_call {
+	__u64 infop;
+	__u32 options;
+	__u32 via;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct wait_call);
+} waits SEC(".maps");
+
+/* --- reading tasks --------------------------------------------------------- */
+
+static __always_inline __u32 tgid_of(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, tgid);
+}
+
+/* The pid of @pid as seen from pid-namespace level @level (0 = global). */
+static __always_inline __u32 pid_nr_at(struct pid *pid, __u32 level)
+{
+	struct upid up = {};
+
+	if (level >= MAX_PID_NS_LEVEL)
+		return 0;
+	bpf_core_read(&up, sizeof(up), &pid->numbers[level]);
+	return up.nr;
+}
+
+static __always_inline __u32 pid_level(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, thread_pid, level);
+}
+
+static __always_inline __u32 nspid_of(struct task_struct *t)
+{
+	struct pid *pid = BPF_CORE_READ(t, thread_pid);
+
+	return pid_nr_at(pid, BPF_CORE_READ(pid, level));
+}
+
+static __always_inline struct pid_namespace *pidns_of(struct task_struct *t)
+{
+	struct pid *pid = BPF_CORE_READ(t, thread_pid);
+	struct upid up = {};
+	__u32 level = BPF_CORE_READ(pid, level);
+
+	if (level >= MAX_PID_NS_LEVEL)
+		return NULL;
+	bpf_core_read(&up, sizeof(up), &pid->numbers[level]);
+	return up.ns;
+}
+
+static __always_inline __u32 pidns_inum(struct task_struct *t)
+{
+	return BPF_CORE_READ(pidns_of(t), ns.inum);
+}
+
+/* @child's pid as seen by @parent (which lives in the same or an outer ns). */
+static __always_inline __u32 vpid_for(struct task_struct *child, struct task_struct *parent)
+{
+	return pid_nr_at(BPF_CORE_READ(child, thread_pid), pid_level(parent));
+}
+
+static __always_inline void leader_comm(struct task_struct *t, char *comm)
+{
+	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+
+	bpf_probe_read_kernel_str(comm, RW_COMM_LEN, &leader->comm);
+}
+
+static __always_inline struct proc_key key_of(struct task_struct *t)
+{
+	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+	struct proc_key k = {
+		.tgid = BPF_CORE_READ(t, tgid),
+		.start_ns = BPF_CORE_READ(leader, start_time),
+	};
+	return k;
+}
+
+/* Would a zombie of @child be reaped by the kernel instead of its parent? */
+static __always_inline bool parent_autoreaps(struct task_struct *child)
+{
+	struct sighand_struct *sighand = BPF_CORE_READ(child, parent, sighand);
+	struct k_sigaction act;
+
+	if (BPF_CORE_READ(child, ptrace) || BPF_CORE_READ(child, exit_signal) != SIGCHLD)
+		return false;
+	if (bpf_core_read(&act, sizeof(act), &sighand->action[SIGCHLD - 1]))
+		return false;
+	return act.sa.sa_handler == SIG_IGN || (act.sa.sa_flags & SA_NOCLDWAIT);
+}
+
+static __always_inline bool wanted(struct task_struct *subject, __u32 parent, __u32 reaper)
+{
+	if (targ_pidns && pidns_inum(subject) != targ_pidns)
+		return false;
+	if (targ_tgid && tgid_of(subject) != targ_tgid && parent != targ_tgid &&
+	    reaper != targ_tgid)
+		return false;
+	return true;
+}
+
+/* --- output ------------------------------------------------------------------ */
+
+static __always_inline struct rw_event *reserve(__u32 type)
+{
+	struct rw_event *e;
+
+	if (!emit_events)
+		return NULL;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->ts_ns = bpf_ktime_get_ns();
+	return e;
+}
+
+/* Batch: wake the reader only once enough is queued; it also polls on a timer. */
+static __always_inline void submit(struct rw_event *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline void fill_subject(struct rw_event *e, struct task_struct *t)
+{
+	struct proc_key k = key_of(t);
+
+	e->pid = k.tgid;
+	e->start_ns = k.start_ns;
+	e->nspid = nspid_of(BPF_CORE_READ(t, group_leader));
+	e->pidns = pidns_inum(t);
+	leader_comm(t, e->comm);
+}
+
+/* Forget a zombie; its (parent, vpid) entry may already name a newer process
+ * that reused the pid, so only drop it when it still points at @k. */
+static __always_inline void forget(struct proc_key *k, struct proc_state *st)
+{
+	struct parent_key pk = { .parent = st->parent, .vpid = st->vpid };
+	struct proc_key *cur = bpf_map_lookup_elem(&by_parent, &pk);
+
+	if (cur && cur->tgid == k->tgid && cur->start_ns == k->start_ns)
+		bpf_map_delete_elem(&by_parent, &pk);
+	bpf_map_delete_elem(&procs, k);
+}
+
+/* The reap of a tracked zombie by @reaper (NULL: not known): report, forget. */
+static __always_inline void reaped(struct proc_key *k, struct proc_state *st,
+				   struct task_struct *reaper, __u32 via)
+{
+	__u32 reaper_tgid = reaper ? tgid_of(reaper) : st->parent;
+	struct rw_event *e;
+
+	if (targ_tgid && k->tgid != targ_tgid && st->parent != targ_tgid &&
+	    reaper_tgid != targ_tgid)
+		goto out;
+	e = reserve(RW_EV_REAP);
+	if (!e)
+		goto out;
+	e->pid = k->tgid;
+	e->start_ns = k->start_ns;
+	e->nspid = st->nspid;
+	e->pidns = st->pidns;
+	e->ppid = st->parent;
+	e->reaper_pid = reaper_tgid;
+	e->via = via;
+	e->flags = st->flags;
+	e->duration_ns = e->ts_ns > st->zombie_ns ? e->ts_ns - st->zombie_ns : 0;
+	__builtin_memcpy(e->comm, st->comm, RW_COMM_LEN);
+	if (reaper)
+		leader_comm(reaper, e->reaper_comm);
+	submit(e);
+out:
+	forget(k, st);
+}
+
+/* --- orphan prediction (kernel/exit.c: find_new_reaper) ----------------------- */
+
+struct reaper_guess {
+	struct task_struct *reaper;
+	__u8 kind;
+};
+
+/* Called when the whole thread group of @father is dead: no live thread to
+ * inherit the children, so the nearest live subreaper ancestor in the same
+ * pid namespace gets them, else the namespace's init. */
+static __always_inline struct reaper_guess guess_reaper(struct task_struct *father)
+{
+	struct reaper_guess g = {};
+	struct task_struct *t = father;
+	__u32 level = pid_level(father);
+
+	struct signal_struct *fsig = BPF_CORE_READ(father, signal);
+
+	if (BPF_CORE_READ_BITFIELD_PROBED(fsig, has_child_subreaper)) {
+		for (int i = 0; i < MAX_ANCESTORS; i++) {
+			t = BPF_CORE_READ(t, real_parent);
+			if (!t || pid_level(t) != level || BPF_CORE_READ(t, pid) == 0)
+				break;
+			struct signal_struct *sig = BPF_CORE_READ(t, signal);
+			if (!BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper))
+				continue;
+			if (BPF_CORE_READ(sig, live.counter) > 0) {
+				g.reaper = t;
+				g.kind = RW_REAPER_SUBREAPER;
+				return g;
+			}
+		}
+	}
+	g.reaper = BPF_CORE_READ(pidns_of(father), child_reaper);
+	g.kind = RW_REAPER_PIDNS_INIT;
+	return g;
+}
+
+struct walk_ctx {
+	struct task_struct *father;
+	struct list_head *head;
+	struct list_head *pos;
+	struct task_struct *reaper;
+	__u8 kind;
+};
+
+static long orphan_one(__u32 i, void *data)
+{
+	struct walk_ctx *w = data;
+	struct task_struct *child;
+	struct rw_event *e;
+	__u32 father_tgid, reaper_tgid;
+	bool zombie;
+
+	struct list_head *pos = w->pos;
+
+	if (!pos || pos == w->head)
+		return 1;
+	child = (void *)pos - bpf_core_field_offset(struct task_struct, sibling);
+	w->pos = BPF_CORE_READ(pos, next);
+
+	father_tgid = tgid_of(w->father);
+	reaper_tgid = tgid_of(w->reaper);
+	zombie = BPF_CORE_READ(child, exit_state) & EXIT_ZOMBIE;
+
+	/* An already-dead child changes parent: re-key its pending reap. */
+	if (zombie) {
+		struct proc_key k = key_of(child);
+		struct proc_state *st = bpf_map_lookup_elem(&procs, &k);
+
+		if (st) {
+			struct parent_key old = { .parent = st->parent, .vpid = st->vpid };
+			struct parent_key new = {
+				.parent = reaper_tgid,
+				.vpid = vpid_for(child, w->reaper),
+			};
+
+			bpf_map_delete_elem(&by_parent, &old);
+			st->parent = new.parent;
+			st->vpid = new.vpid;
+			bpf_map_update_elem(&by_parent, &new, &k, BPF_ANY);
+		}
+	}
+
+	if (!wanted(child, father_tgid, reaper_tgid))
+		return 0;
+	e = reserve(RW_EV_ORPHAN);
+	if (!e)
+		return 0;
+	fill_subject(e, child);
+	e->ppid = father_tgid;
+	e->reaper_pid = reaper_tgid;
+	e->reaper_kind = w->kind;
+	e->flags = zombie ? RW_F_ZOMBIE : 0;
+	leader_comm(w->father, e->parent_comm);
+	leader_comm(w->reaper, e->reaper_comm);
+	submit(e);
+	return 0;
+}
+
+static __always_inline void report_orphans(struct task_struct *father)
+{
+	struct walk_ctx w = { .father = father };
+	struct reaper_guess g;
+
+	w.head = &father->children;
+	w.pos = BPF_CORE_READ(father, children.next);
+	if (!w.pos || w.pos == w.head)
+		return;
+	g = guess_reaper(father);
+	/* A dying namespace init keeps its children until they are killed. */
+	if (!g.reaper || tgid_of(g.reaper) == tgid_of(father))
+		return;
+	w.reaper = g.reaper;
+	w.kind = g.kind;
+	bpf_loop(MAX_CHILDREN, orphan_one, &w, 0);
+}
+
+/* --- exit --------------------------------------------------------------------- */
+
+static __always_inline void report_exit(struct task_struct *p)
+{
+	struct task_struct *leader = BPF_CORE_READ(p, group_leader);
+	struct task_struct *parent = BPF_CORE_READ(leader, real_parent);
+	struct signal_struct *sig = BPF_CORE_READ(p, signal);
+	struct proc_key k = key_of(p);
+	struct proc_state st = {};
+	__u32 ppid = tgid_of(parent);
+	__u64 now = bpf_ktime_get_ns();
+	struct rw_event *e;
+	bool autoreap;
+
+	if (targ_pidns && pidns_inum(p) != targ_pidns)
+		return;
+
+	st.zombie_ns = now;
+	st.parent = tgid_of(BPF_CORE_READ(leader, parent));
+	st.vpid = vpid_for(leader, BPF_CORE_READ(leader, parent));
+	st.flags = RW_F_APPROX;
+	st.pidns = pidns_inum(p);
+	st.nspid = nspid_of(leader);
+	st.ppid_at_exit = ppid;
+	leader_comm(p, st.comm);
+
+	/* Threads dying together may all see live == 0: only one reports. */
+	autoreap = parent_autoreaps(leader);
+	if (!autoreap) {
+		long err = bpf_map_update_elem(&procs, &k, &st, BPF_NOEXIST);
+
+		if (err == -17 /* EEXIST */)
+			return;
+		if (err) {
+			__sync_fetch_and_add(&untracked, 1);
+		} else {
+			struct parent_key pk = { .parent = st.parent, .vpid = st.vpid };
+			bpf_map_update_elem(&by_parent, &pk, &k, BPF_ANY);
+		}
+	}
+
+	if (wanted(p, ppid, 0)) {
+		e = reserve(RW_EV_EXIT);
+		if (e) {
+			fill_subject(e, p);
+			e->ppid = ppid;
+			e->status = BPF_CORE_READ(sig, flags) & SIGNAL_GROUP_EXIT ?
+					    BPF_CORE_READ(sig, group_exit_code) :
+					    BPF_CORE_READ(p, exit_code);
+			e->duration_ns = now - k.start_ns;
+			leader_comm(parent, e->parent_comm);
+			submit(e);
+		}
+	}
+
+	/* The kernel releases it in exit_notify(): no zombie ever exists. */
+	if (autoreap && wanted(p, ppid, ppid)) {
+		e = reserve(RW_EV_REAP);
+		if (e) {
+			fill_subject(e, p);
+			e->ppid = ppid;
+			e->reaper_pid = ppid;
+			e->via = RW_VIA_AUTOREAP;
+			leader_comm(parent, e->reaper_comm);
+			submit(e);
+		}
+	}
+}
+
+/* One argument only: on 6.1 the tracepoint has no group_dead. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p)
+{
+	/* Every thread decremented live before the tracepoint: 0 = group dead. */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	report_exit(p);
+	report_orphans(p);
+	return 0;
+}
+
+/* --- zombie time: the SIGCHLD of do_notify_parent() --------------------------- */
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_struct *target)
+{
+	struct task_struct *child;
+	struct proc_state *st;
+	struct proc_key k;
+	int code;
+	__u32 si_pid;
+
+	if (sig != SIGCHLD)
+		return 0;
+	code = BPF_CORE_READ(info, si_code);
+	if (code < CLD_EXITED || code > CLD_DUMPED)
+		return 0;
+	/* The dying process notifies its parent itself (or its last thread
+	 * does, for a leader that died first). Re-notifications of already
+	 * dead children during reparenting carry another pid: skip them. */
+	child = BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), group_leader);
+	if (!(BPF_CORE_READ(child, exit_state) & EXIT_ZOMBIE))
+		return 0;
+	si_pid = BPF_CORE_READ(info, _sifields._sigchld._pid);
+	if (si_pid != vpid_for(child, target))
+		return 0;
+
+	k = key_of(child);
+	st = bpf_map_lookup_elem(&procs, &k);
+	if (!st)
+		return 0;
+	struct parent_key old = { .parent = st->parent, .vpid = st->vpid };
+	struct parent_key new = { .parent = tgid_of(target), .vpid = si_pid };
+
+	st->zombie_ns = bpf_ktime_get_ns();
+	st->flags &= ~RW_F_APPROX;
+	if (old.parent != new.parent || old.vpid != new.vpid) {
+		bpf_map_delete_elem(&by_parent, &old);
+		st->parent = new.parent;
+		st->vpid = new.vpid;
+		bpf_map_update_elem(&by_parent, &new, &k, BPF_ANY);
+	}
+	return 0;
+}
+
+/* --- reap: wait4 / waitid return in the reaper -------------------------------- */
+
+static __always_inline void reap_by_vpid(__u32 vpid, __u32 via)
+{
+	struct task_struct *cur = (void *)bpf_get_current_task_btf();
+	struct parent_key pk = { .parent = tgid_of(cur), .vpid = vpid };
+	struct proc_key *k = bpf_map_lookup_elem(&by_parent, &pk);
+	struct proc_key key;
+	struct proc_state *st;
+
+	if (!k)
+		return;
+	key = *k;
+	st = bpf_map_lookup_elem(&procs, &key);
+	if (!st) {
+		bpf_map_delete_elem(&by_parent, &pk);
+		return;
+	}
+
+	reaped(&key, st, cur, via);
+}
+
+SEC("tp/syscalls/sys_enter_wait4")
+int handle_wait4_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct wait_call w = { .via = RW_VIA_WAIT4 };
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (exact_reap)
+		bpf_map_update_elem(&waits, &tid, &w, BPF_ANY);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_wait4")
+int handle_wait4_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (exact_reap) {
+		bpf_map_delete_elem(&waits, &tid);
+		return 0;
+	}
+	if (ctx->ret > 0)
+		reap_by_vpid(ctx->ret, RW_VIA_WAIT4);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_waitid")
+int handle_waitid_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct wait_call w = {
+		.infop = ctx->args[2],
+		.options = ctx->args[3],
+		.via = RW_VIA_WAITID,
+	};
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	/* WNOWAIT only peeks: the zombie stays. */
+	if (!(w.options & WNOWAIT))
+		bpf_map_update_elem(&waits, &tid, &w, BPF_ANY);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_waitid")
+int handle_waitid_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct wait_call *w = bpf_map_lookup_elem(&waits, &tid);
+	siginfo_t *infop;
+	int si_pid = 0, si_code = 0;
+
+	if (!w)
+		return 0;
+	infop = (siginfo_t *)w->infop;
+	bpf_map_delete_elem(&waits, &tid);
+	if (exact_reap || ctx->ret != 0 || !infop)
+		return 0;
+	bpf_probe_read_user(&si_pid, sizeof(si_pid), &infop->_sifields._sigchld._pid);
+	bpf_probe_read_user(&si_code, sizeof(si_code), &infop->si_code);
+	if (si_pid > 0 && si_code >= CLD_EXITED && si_code <= CLD_DUMPED)
+		reap_by_vpid(si_pid, RW_VIA_WAITID);
+	return 0;
+}
+
+/* --- backstop and exact reap -------------------------------------------------- */
+
+/* A zombie released without a wait we saw (io_uring waitid, ptrace detach,
+ * a namespace teardown): reported late, via "release". */
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(handle_free, struct task_struct *p)
+{
+	struct proc_state *st;
+	struct proc_key k;
+
+	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
+		return 0;
+	k = key_of(p);
+	st = bpf_map_lookup_elem(&procs, &k);
+	/* Runs in an RCU callback: `current` is not the reaper. */
+	if (st)
+		reaped(&k, st, NULL, RW_VIA_RELEASE);
+	return 0;
+}
+
+/* Loaded only where trampolines are allowed: the reap, exactly, in the
+ * reaper's context (or the kernel's, for internal reaps). */
+SEC("fentry/release_task")
+int BPF_PROG(handle_release, struct task_struct *p)
+{
+	struct task_struct *cur = (void *)bpf_get_current_task_btf();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct wait_call *w;
+	struct proc_state *st;
+	struct proc_key k;
+	__u32 via = RW_VIA_RELEASE;
+
+	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
+		return 0;
+	k = key_of(p);
+	st = bpf_map_lookup_elem(&procs, &k);
+	if (!st)
+		return 0;
+	w = bpf_map_lookup_elem(&waits, &tid);
+	if (w && tgid_of(cur) == st->parent)
+		via = w->via;
+	st->flags |= RW_F_EXACT_REAP;
+	reaped(&k, st, cur, via);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * open -> set rodata -> load -> attach, with the exact-reap hook probed first
+ * and the tracepoint-only design as the automatic fallback.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "loader.h"
+#include "reapwatch.skel.h"
+
+#define DEFAULT_RINGBUF (4u << 20)
+
+struct rw_loader {
+	struct reapwatch_bpf *skel;
+	struct ring_buffer *rb;
+	rw_event_fn fn;
+	void *ctx;
+	bool exact;
+};
+
+static bool libbpf_verbose;
+
+static int print_libbpf(enum libbpf_print_level level __attribute__((unused)), const char *fmt,
+			va_list ap)
+{
+	if (!libbpf_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct rw_loader *l = ctx;
+
+	if (size < sizeof(struct rw_event))
+		return 0;
+	return l->fn(l->ctx, data);
+}
+
+static bool has_caps_to_load(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	__u64 eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	eff = (__u64)data[1].effective << 32 | data[0].effective;
+	if (eff & (1ull << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ull << 39 /* CAP_BPF */)) && (eff & (1ull << 38 /* CAP_PERFMON */));
+}
+
+/* The syscall tracepoints are found through tracefs. When it is not mounted,
+ * mount it in a private mount namespace: nothing changes for the host. */
+static int ensure_tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events/syscalls", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events/syscalls", F_OK) == 0)
+		return 0;
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		return -errno;
+	return 0;
+}
+
+static enum rw_load_error fail(enum rw_load_error code, char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static enum rw_load_error fail(enum rw_load_error code, char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static struct reapwatch_bpf *open_configured(const struct rw_load_opts *o, bool exact)
+{
+	struct reapwatch_bpf *skel = reapwatch_bpf__open();
+	__u64 rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
+
+	if (!skel)
+		return NULL;
+	skel->rodata->targ_tgid = o->filter.tgid;
+	skel->rodata->targ_pidns = o->filter.pidns;
+	skel->rodata->emit_events = !o->aggregate_only;
+	skel->rodata->exact_reap = exact;
+	skel->rodata->wakeup_bytes = rb / 4;
+	bpf_map__set_max_entries(skel->maps.events, o->aggregate_only ? 4096 : rb);
+	bpf_program__set_autoload(skel->progs.handle_release, exact);
+	bpf_program__set_autoload(skel->progs.handle_wait4_enter, exact);
+	return skel;
+}
+
+enum rw_load_error rw_load(const struct rw_load_opts *o, rw_event_fn fn, void *ctx,
+			   struct rw_loader **out, char *errbuf, size_t errlen)
+{
+	struct rw_loader *l;
+	int err;
+
+	libbpf_verbose = o->verbose;
+	libbpf_set_print(print_libbpf);
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return fail(RW_LOAD_ENOBTF, errbuf, errlen,
+			    "this kernel has no BTF (/sys/kernel/btf/vmlinux): "
+			    "CONFIG_DEBUG_INFO_BTF=y is required");
+	if (!has_caps_to_load())
+		return fail(RW_LOAD_EPRIV, errbuf, errlen,
+			    "not enough privilege: run as root, or with "
+			    "CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN on old kernels)");
+	err = ensure_tracefs();
+	if (err)
+		return fail(RW_LOAD_EATTACH, errbuf, errlen,
+			    "tracefs is not mounted and could not be (%s): "
+			    "mount -t tracefs tracefs /sys/kernel/tracing", strerror(-err));
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return fail(RW_LOAD_ENOMEM, errbuf, errlen, "out of memory");
+	l->fn = fn;
+	l->ctx = ctx;
+
+	/* Probe the exact reap first; kernels in lockdown refuse trampolines. */
+	l->exact = !o->no_exact;
+	for (;;) {
+		l->skel = open_configured(o, l->exact);
+		if (!l->skel) {
+			err = -errno;
+			rw_unload(l);
+			return fail(err == -ENOMEM ? RW_LOAD_ENOMEM : RW_LOAD_EATTACH, errbuf, errlen,
+				    "cannot open the BPF object: %s", strerror(-err));
+		}
+		err = reapwatch_bpf__load(l->skel);
+		if (!err)
+			err = reapwatch_bpf__attach(l->skel);
+		if (!err)
+			break;
+		reapwatch_bpf__destroy(l->skel);
+		l->skel = NULL;
+		if (l->exact) {
+			l->exact = false;
+			continue;
+		}
+		rw_unload(l);
+		/* Capabilities were checked above: EACCES is the verifier. */
+		if (err == -EPERM)
+			return fail(RW_LOAD_EPRIV, errbuf, errlen,
+				    "the kernel refused the BPF programs (%s): run as root, or "
+				    "with CAP_BPF and CAP_PERFMON", strerror(-err));
+		return fail(RW_LOAD_EATTACH, errbuf, errlen,
+			    "cannot load or attach the BPF programs: %s (run with -v for details)",
+			    strerror(-err));
+	}
+
+	if (!o->aggregate_only) {
+		l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_sample, l, NULL);
+		if (!l->rb) {
+			err = -errno;
+			rw_unload(l);
+			return fail(RW_LOAD_ENOMEM, errbuf, errlen, "cannot map the ring buffer: %s",
+				    strerror(-err));
+		}
+	}
+	*out = l;
+	return RW_LOAD_OK;
+}
+
+int rw_poll(struct rw_loader *l, int timeout_ms)
+{
+	int woken, rest;
+
+	if (!l->rb)
+		return 0;
+	/* Producers wake us only when the buffer fills: drain on every tick. */
+	woken = ring_buffer__poll(l->rb, timeout_ms);
+	if (woken < 0)
+		return woken;
+	rest = ring_buffer__consume(l->rb);
+	return rest < 0 ? rest : woken + rest;
+}
+
+int rw_consume(struct rw_loader *l)
+{
+	return l->rb ? ring_buffer__consume(l->rb) : 0;
+}
+
+__u64 rw_lost(const struct rw_loader *l)
+{
+	return __atomic_load_n(&l->skel->bss->lost_events, __ATOMIC_RELAXED);
+}
+
+__u64 rw_untracked(const struct rw_loader *l)
+{
+	return __atomic_load_n(&l->skel->bss->untracked, __ATOMIC_RELAXED);
+}
+
+bool rw_exact(const struct rw_loader *l)
+{
+	return l->exact;
+}
+
+int rw_map_fd(const struct rw_loader *l, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(l->skel->obj, name);
+
+	return m ? bpf_map__fd(m) : -1;
+}
+
+void rw_unload(struct rw_loader *l)
+{
+	if (!l)
+		return;
+	ring_buffer__free(l->rb);
+	reapwatch_bpf__destroy(l->skel);
+	free(l);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Open, configure, load and attach the BPF side; the only file that knows the skeleton. */
+#ifndef RW_LOADER_H
+#define RW_LOADER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "reapwatch.h"
+
+struct rw_filter {
+	__u32 tgid;  /* events involving this process (subject, parent, reaper) */
+	__u32 pidns; /* events of processes in this pid namespace (inode) */
+};
+
+struct rw_load_opts {
+	struct rw_filter filter;
+	__u64 ringbuf_bytes;  /* power of two, >= page size; 0: default */
+	bool aggregate_only;  /* no per-event output (in-kernel aggregation) */
+	bool no_exact;        /* do not try fentry/release_task */
+	bool verbose;         /* let libbpf print */
+};
+
+/* Why loading failed: each maps to a distinct exit code of the CLI. */
+enum rw_load_error {
+	RW_LOAD_OK = 0,
+	RW_LOAD_EPRIV,  /* not enough privilege */
+	RW_LOAD_ENOBTF, /* kernel has no BTF */
+	RW_LOAD_EATTACH,/* a hook could not load or attach */
+	RW_LOAD_ENOMEM,
+};
+
+struct rw_loader;
+
+typedef int (*rw_event_fn)(void *ctx, const struct rw_event *e);
+
+/* Returns RW_LOAD_OK and *out, or an error with a message in errbuf. */
+enum rw_load_error rw_load(const struct rw_load_opts *opts, rw_event_fn fn, void *ctx,
+			   struct rw_loader **out, char *errbuf, size_t errlen);
+/* Wait up to timeout_ms for a wake-up, then consume everything queued.
+ * Returns events consumed or a negative errno (-EINTR: interrupted). */
+int rw_poll(struct rw_loader *l, int timeout_ms);
+/* Consume everything queued now, without waiting. */
+int rw_consume(struct rw_loader *l);
+/* Events the kernel could not queue, and zombies it could not track. */
+__u64 rw_lost(const struct rw_loader *l);
+__u64 rw_untracked(const struct rw_loader *l);
+/* True when reaps are taken at fentry/release_task. */
+bool rw_exact(const struct rw_loader *l);
+/* Fd of a map by name, for the aggregation readers; -1 if none. */
+int rw_map_fd(const struct rw_loader *l, const char *name);
+void rw_unload(struct rw_loader *l);
+
+#endif
