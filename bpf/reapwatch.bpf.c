@@ -36,39 +36,32 @@
 /* Filters, set by the loader before load; 0 means "any". */
 const volatile __u32 targ_tgid = 0;
 const volatile __u32 targ_pidns = 0;
+/* Cgroup filter: the kernfs id of a cgroup, its depth, and its hierarchy
+ * (0: the cgroup v2 hierarchy; else a v1 hierarchy id from /proc/cgroups). */
+const volatile __u64 targ_cgroup_id = 0;
+const volatile __s32 targ_cgroup_level = 0;
+const volatile __s32 targ_cgroup_hier = 0;
 /* Per-event output; false in the in-kernel aggregation mode. */
 const volatile bool emit_events = true;
+/* Aggregate in maps (reapers, orphaners) for stats without events. */
+const volatile bool aggregate = false;
 /* The reap is taken at fentry/release_task instead of the wait syscalls. */
 const volatile bool exact_reap = false;
 /* Wake the reader only when this much is queued (bytes). */
 const volatile __u64 wakeup_bytes = 0;
 
-/* Loss is never silent: user space reads and prints these. */
-__u64 lost_events = 0;    /* ring buffer full */
-__u64 untracked = 0;      /* state map full: a zombie we cannot time */
+/* Loss is never silent: user space reads and prints these (enum rw_counter). */
+__u64 counters[RW_C_MAX] = {};
+
+#define count(c) __sync_fetch_and_add(&counters[c], 1)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22); /* resized by the loader */
 } events SEC(".maps");
 
-struct proc_key {
-	__u32 tgid;
-	__u32 pad;
-	__u64 start_ns;
-};
-
-/* A process between its exit and its reap. */
-struct proc_state {
-	__u64 zombie_ns;  /* when it became a zombie (or exited, if APPROX) */
-	__u32 parent;     /* tgid of whoever will be told to reap it */
-	__u32 vpid;       /* its pid as that parent sees it */
-	__u32 flags;      /* RW_F_APPROX */
-	__u32 pidns;
-	__u32 nspid;
-	__u32 ppid_at_exit;
-	char comm[RW_COMM_LEN];
-};
+#define proc_key rw_proc_key
+#define proc_state rw_proc_state
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -103,6 +96,24 @@ struct {
 	__type(key, __u32);
 	__type(value, struct wait_call);
 } waits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct rw_reaper_key);
+	__type(value, struct rw_reaper_stats);
+} reapers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct rw_reaper_key);
+	__type(value, struct rw_orphaner_stats);
+} orphaners SEC(".maps");
+
+/* Zeroed values to insert from: too big for the BPF stack. */
+static const struct rw_reaper_stats empty_reaper;
+static const struct rw_orphaner_stats empty_orphaner;
 
 /* --- reading tasks --------------------------------------------------------- */
 
@@ -187,14 +198,146 @@ static __always_inline bool parent_autoreaps(struct task_struct *child)
 	return act.sa.sa_handler == SIG_IGN || (act.sa.sa_flags & SA_NOCLDWAIT);
 }
 
+/* Is @t in the target cgroup or below it, in the target hierarchy? */
+static __always_inline bool in_target_cgroup(struct task_struct *t)
+{
+	struct css_set *cset = BPF_CORE_READ(t, cgroups);
+	struct cgroup *cg = NULL;
+	int level;
+
+	if (targ_cgroup_hier == 0) {
+		cg = BPF_CORE_READ(cset, dfl_cgrp);
+	} else {
+		for (int i = 0; i < 16; i++) {
+			struct cgroup_subsys_state *css;
+
+			if (i >= (int)bpf_core_enum_value(enum cgroup_subsys_id, CGROUP_SUBSYS_COUNT))
+				break;
+			css = BPF_CORE_READ(cset, subsys[i]);
+			if (!css)
+				continue;
+			cg = BPF_CORE_READ(css, cgroup);
+			if (BPF_CORE_READ(cg, root, hierarchy_id) == targ_cgroup_hier)
+				break;
+			cg = NULL;
+		}
+	}
+	if (!cg)
+		return false;
+	level = BPF_CORE_READ(cg, level);
+	for (int i = 0; i < 64 && level > targ_cgroup_level; i++, level--)
+		cg = container_of(BPF_CORE_READ(cg, self.parent), struct cgroup, self);
+	return level == targ_cgroup_level && BPF_CORE_READ(cg, kn, id) == targ_cgroup_id;
+}
+
+/* The sandbox filters: which processes we look at at all. */
+static __always_inline bool in_scope(struct task_struct *t)
+{
+	if (targ_pidns && pidns_inum(t) != targ_pidns)
+		return false;
+	if (targ_cgroup_id && !in_target_cgroup(t))
+		return false;
+	return true;
+}
+
 static __always_inline bool wanted(struct task_struct *subject, __u32 parent, __u32 reaper)
 {
-	if (targ_pidns && pidns_inum(subject) != targ_pidns)
+	if (!in_scope(subject))
 		return false;
 	if (targ_tgid && tgid_of(subject) != targ_tgid && parent != targ_tgid &&
 	    reaper != targ_tgid)
 		return false;
 	return true;
+}
+
+/* --- in-kernel aggregation ------------------------------------------------ */
+
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xffffffffull) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	return r | (v >> 1);
+}
+
+static __always_inline struct rw_reaper_key reaper_key(struct task_struct *t, __u32 tgid)
+{
+	struct rw_reaper_key k = { .tgid = tgid };
+
+	if (t) {
+		k.start_ns = BPF_CORE_READ(t, group_leader, start_time);
+		k.pidns = pidns_inum(t);
+	}
+	return k;
+}
+
+/* Find or create the stats of @k; @t names it (NULL: unknown). */
+static __always_inline void *agg_entry(void *map, struct rw_reaper_key *k, const void *empty,
+				       struct task_struct *t, __u32 comm_off)
+{
+	void *v = bpf_map_lookup_elem(map, k);
+
+	if (v)
+		return v;
+	if (bpf_map_update_elem(map, k, empty, BPF_NOEXIST) && bpf_map_lookup_elem(map, k) == NULL) {
+		count(RW_C_AGG_OVERFLOW);
+		return NULL;
+	}
+	v = bpf_map_lookup_elem(map, k);
+	if (v && t)
+		leader_comm(t, v + comm_off);
+	return v;
+}
+
+static __always_inline void agg_reap(struct task_struct *reaper, __u32 reaper_tgid, __u64 ns)
+{
+	struct rw_reaper_key k;
+	struct rw_reaper_stats *r;
+	__u32 slot;
+
+	count(RW_C_REAPS);
+	if (!aggregate)
+		return;
+	k = reaper_key(reaper, reaper_tgid);
+	r = agg_entry(&reapers, &k, &empty_reaper, reaper, offsetof(struct rw_reaper_stats, comm));
+	if (!r)
+		return;
+	slot = log2_u64(ns);
+	if (slot >= RW_LAT_SLOTS)
+		slot = RW_LAT_SLOTS - 1;
+	__sync_fetch_and_add(&r->reaps, 1);
+	__sync_fetch_and_add(&r->sum_ns, ns);
+	__sync_fetch_and_add(&r->slots[slot], 1);
+	/* Racy min/max updates are fine: a lost update is off by one sample. */
+	if (ns > r->max_ns)
+		r->max_ns = ns;
+	if (ns < r->min_ns || r->reaps == 1)
+		r->min_ns = ns;
+}
+
+static __always_inline void agg_orphan(struct task_struct *reaper, struct task_struct *father,
+				       __u8 kind)
+{
+	struct rw_reaper_key k;
+	struct rw_reaper_stats *r;
+	struct rw_orphaner_stats *o;
+
+	count(kind == RW_REAPER_SUBREAPER ? RW_C_ORPHANS_SUBREAPER : RW_C_ORPHANS_PIDNS_INIT);
+	if (!aggregate)
+		return;
+	k = reaper_key(reaper, tgid_of(reaper));
+	r = agg_entry(&reapers, &k, &empty_reaper, reaper, offsetof(struct rw_reaper_stats, comm));
+	if (r)
+		__sync_fetch_and_add(&r->adopted, 1);
+	k = reaper_key(father, tgid_of(father));
+	o = agg_entry(&orphaners, &k, &empty_orphaner, father,
+		      offsetof(struct rw_orphaner_stats, comm));
+	if (o)
+		__sync_fetch_and_add(&o->orphaned, 1);
 }
 
 /* --- output ------------------------------------------------------------------ */
@@ -207,7 +350,7 @@ static __always_inline struct rw_event *reserve(__u32 type)
 		return NULL;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		__sync_fetch_and_add(&lost_events, 1);
+		count(RW_C_LOST);
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
@@ -259,6 +402,8 @@ static __always_inline void reaped(struct proc_key *k, struct proc_state *st,
 	if (targ_tgid && k->tgid != targ_tgid && st->parent != targ_tgid &&
 	    reaper_tgid != targ_tgid)
 		goto out;
+	if (st->zombie_ns)
+		agg_reap(reaper, reaper_tgid, bpf_ktime_get_ns() - st->zombie_ns);
 	e = reserve(RW_EV_REAP);
 	if (!e)
 		goto out;
@@ -270,7 +415,8 @@ static __always_inline void reaped(struct proc_key *k, struct proc_state *st,
 	e->reaper_pid = reaper_tgid;
 	e->via = via;
 	e->flags = st->flags;
-	e->duration_ns = e->ts_ns > st->zombie_ns ? e->ts_ns - st->zombie_ns : 0;
+	/* zombie_ns 0: a zombie from before we started, age unknown */
+	e->duration_ns = st->zombie_ns && e->ts_ns > st->zombie_ns ? e->ts_ns - st->zombie_ns : 0;
 	__builtin_memcpy(e->comm, st->comm, RW_COMM_LEN);
 	if (reaper)
 		leader_comm(reaper, e->reaper_comm);
@@ -365,6 +511,7 @@ static long orphan_one(__u32 i, void *data)
 
 	if (!wanted(child, father_tgid, reaper_tgid))
 		return 0;
+	agg_orphan(w->reaper, w->father, w->kind);
 	e = reserve(RW_EV_ORPHAN);
 	if (!e)
 		return 0;
@@ -411,8 +558,9 @@ static __always_inline void report_exit(struct task_struct *p)
 	struct rw_event *e;
 	bool autoreap;
 
-	if (targ_pidns && pidns_inum(p) != targ_pidns)
+	if (!in_scope(p))
 		return;
+	count(RW_C_EXITS);
 
 	st.zombie_ns = now;
 	st.parent = tgid_of(BPF_CORE_READ(leader, parent));
@@ -431,7 +579,7 @@ static __always_inline void report_exit(struct task_struct *p)
 		if (err == -17 /* EEXIST */)
 			return;
 		if (err) {
-			__sync_fetch_and_add(&untracked, 1);
+			count(RW_C_UNTRACKED);
 		} else {
 			struct parent_key pk = { .parent = st.parent, .vpid = st.vpid };
 			bpf_map_update_elem(&by_parent, &pk, &k, BPF_ANY);
@@ -454,6 +602,7 @@ static __always_inline void report_exit(struct task_struct *p)
 
 	/* The kernel releases it in exit_notify(): no zombie ever exists. */
 	if (autoreap && wanted(p, ppid, ppid)) {
+		agg_reap(parent, ppid, 0);
 		e = reserve(RW_EV_REAP);
 		if (e) {
 			fill_subject(e, p);
@@ -649,6 +798,37 @@ int BPF_PROG(handle_release, struct task_struct *p)
 		via = w->via;
 	st->flags |= RW_F_EXACT_REAP;
 	reaped(&k, st, cur, via);
+	return 0;
+}
+
+/* --- zombies from before we started ----------------------------------------- */
+
+/* Run once by the loader: every zombie that already exists is tracked, with
+ * zombie_ns 0 (its age is unknown), so leaks show up at start-up. */
+SEC("iter/task")
+int seed_zombies(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct task_struct *parent;
+	struct proc_state st = {};
+	struct proc_key k;
+
+	if (!t || t->pid != t->tgid || !(t->exit_state & EXIT_ZOMBIE) || !in_scope(t))
+		return 0;
+	parent = t->parent;
+	k = key_of(t);
+	st.parent = parent->tgid;
+	st.vpid = vpid_for(t, parent);
+	st.pidns = pidns_inum(t);
+	st.nspid = nspid_of(t);
+	st.ppid_at_exit = t->real_parent->tgid;
+	bpf_probe_read_kernel_str(st.comm, sizeof(st.comm), t->comm);
+	if (bpf_map_update_elem(&procs, &k, &st, BPF_NOEXIST) == 0) {
+		struct parent_key pk = { .parent = st.parent, .vpid = st.vpid };
+
+		bpf_map_update_elem(&by_parent, &pk, &k, BPF_ANY);
+		BPF_SEQ_PRINTF(ctx->meta->seq, "%u\n", k.tgid);
+	}
 	return 0;
 }
 

@@ -54,4 +54,62 @@ struct rw_event {
 	char reaper_comm[RW_COMM_LEN]; /* orphan/reap: the reaper */
 };
 
+/* --- in-kernel aggregation (no per-event output) --------------------------- */
+
+#define RW_LAT_SLOTS 40 /* log2(ns) slots: slot i counts [2^i, 2^(i+1)) ns */
+
+/* One reaper (a process that reaped or adopted something). */
+struct rw_reaper_key {
+	__u64 start_ns;
+	__u32 tgid;
+	__u32 pidns;
+};
+
+struct rw_reaper_stats {
+	__u64 reaps;
+	__u64 adopted;    /* orphans handed to it */
+	__u64 sum_ns;     /* reap latencies */
+	__u64 min_ns;
+	__u64 max_ns;
+	__u64 slots[RW_LAT_SLOTS];
+	char comm[RW_COMM_LEN];
+};
+
+/* One parent that lost children to a reaper, keyed like a reaper. */
+struct rw_orphaner_stats {
+	__u64 orphaned;
+	char comm[RW_COMM_LEN];
+};
+
+/* Machine-wide counters, indexed by enum rw_counter. */
+enum rw_counter {
+	RW_C_EXITS,
+	RW_C_REAPS,
+	RW_C_ORPHANS_SUBREAPER,
+	RW_C_ORPHANS_PIDNS_INIT,
+	RW_C_LOST,          /* ring buffer full */
+	RW_C_UNTRACKED,     /* state map full: a zombie we cannot time */
+	RW_C_AGG_OVERFLOW,  /* aggregation map full */
+	RW_C_MAX,
+};
+
+/* A process between its exit and its reap (map "procs", key rw_proc_key). */
+struct rw_proc_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ns;
+};
+
+struct rw_proc_state {
+	__u64 zombie_ns;  /* when it became a zombie (exit time if APPROX;
+			   * 0 when it was a zombie before reapwatch started) */
+	__u32 parent;     /* tgid of whoever is to reap it */
+	__u32 vpid;       /* its pid as that parent sees it */
+	__u32 flags;      /* RW_F_APPROX */
+	__u32 pidns;
+	__u32 nspid;
+	__u32 ppid_at_exit;
+	char comm[RW_COMM_LEN];
+};
+
 #endif /* REAPWATCH_H */

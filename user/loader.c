@@ -96,12 +96,17 @@ static struct reapwatch_bpf *open_configured(const struct rw_load_opts *o, bool 
 		return NULL;
 	skel->rodata->targ_tgid = o->filter.tgid;
 	skel->rodata->targ_pidns = o->filter.pidns;
+	skel->rodata->targ_cgroup_id = o->filter.cgroup_id;
+	skel->rodata->targ_cgroup_level = o->filter.cgroup_level;
+	skel->rodata->targ_cgroup_hier = o->filter.cgroup_hier;
 	skel->rodata->emit_events = !o->aggregate_only;
+	skel->rodata->aggregate = o->aggregate_only;
 	skel->rodata->exact_reap = exact;
 	skel->rodata->wakeup_bytes = rb / 4;
 	bpf_map__set_max_entries(skel->maps.events, o->aggregate_only ? 4096 : rb);
 	bpf_program__set_autoload(skel->progs.handle_release, exact);
 	bpf_program__set_autoload(skel->progs.handle_wait4_enter, exact);
+	bpf_program__set_autoattach(skel->progs.seed_zombies, false);
 	return skel;
 }
 
@@ -197,14 +202,32 @@ int rw_consume(struct rw_loader *l)
 	return l->rb ? ring_buffer__consume(l->rb) : 0;
 }
 
-__u64 rw_lost(const struct rw_loader *l)
+__u64 rw_counter(const struct rw_loader *l, enum rw_counter c)
 {
-	return __atomic_load_n(&l->skel->bss->lost_events, __ATOMIC_RELAXED);
+	return __atomic_load_n(&l->skel->bss->counters[c], __ATOMIC_RELAXED);
 }
 
-__u64 rw_untracked(const struct rw_loader *l)
+int rw_seed_zombies(struct rw_loader *l)
 {
-	return __atomic_load_n(&l->skel->bss->untracked, __ATOMIC_RELAXED);
+	struct bpf_link *link = bpf_program__attach_iter(l->skel->progs.seed_zombies, NULL);
+	char buf[4096];
+	int fd, n, seeded = 0;
+
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		n = -errno;
+		bpf_link__destroy(link);
+		return n;
+	}
+	/* The program prints one line per zombie it tracked. */
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (int i = 0; i < n; i++)
+			seeded += buf[i] == '\n';
+	close(fd);
+	bpf_link__destroy(link);
+	return n < 0 ? -errno : seeded;
 }
 
 bool rw_exact(const struct rw_loader *l)

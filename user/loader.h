@@ -10,6 +10,10 @@
 struct rw_filter {
 	__u32 tgid;  /* events involving this process (subject, parent, reaper) */
 	__u32 pidns; /* events of processes in this pid namespace (inode) */
+	/* processes in this cgroup or below (see cgroup_filter.h) */
+	__u64 cgroup_id;
+	int cgroup_level;
+	int cgroup_hier; /* 0: cgroup v2; else the v1 hierarchy id */
 };
 
 struct rw_load_opts {
@@ -41,9 +45,10 @@ enum rw_load_error rw_load(const struct rw_load_opts *opts, rw_event_fn fn, void
 int rw_poll(struct rw_loader *l, int timeout_ms);
 /* Consume everything queued now, without waiting. */
 int rw_consume(struct rw_loader *l);
-/* Events the kernel could not queue, and zombies it could not track. */
-__u64 rw_lost(const struct rw_loader *l);
-__u64 rw_untracked(const struct rw_loader *l);
+/* Machine-wide counters kept by the kernel side (lost events among them). */
+__u64 rw_counter(const struct rw_loader *l, enum rw_counter c);
+/* Track the zombies that existed before we started; returns how many. */
+int rw_seed_zombies(struct rw_loader *l);
 /* True when reaps are taken at fentry/release_task. */
 bool rw_exact(const struct rw_loader *l);
 /* Fd of a map by name, for the aggregation readers; -1 if none. */

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include "cgroup_filter.h"
 #include "loader.h"
 #include "output.h"
 
@@ -55,6 +56,7 @@ static const char usage_text[] =
 	"  -j, --json            one JSON object per line instead of columns\n"
 	"  -p, --pid PID         only events involving PID (as process, parent or reaper)\n"
 	"      --pidns INODE     only processes of this pid namespace (ls -Li /proc/PID/ns/pid)\n"
+	"      --cgroup PATH     only processes in this cgroup or below (v2, or a v1 controller)\n"
 	"  -d, --duration SECS   stop after SECS seconds (default: until SIGINT/SIGTERM)\n"
 	"  -b, --ringbuf BYTES   ring buffer size, a power of two (default 4194304)\n"
 	"      --no-exact        do not try the fentry/release_task exact-reap hook\n"
@@ -68,7 +70,8 @@ static const char usage_text[] =
 	"  reapwatch                      # every exit, orphan and reap on this machine\n"
 	"  reapwatch --json -d 10         # ten seconds of JSON lines\n"
 	"  reapwatch -p 1234              # what process 1234 does, suffers and reaps\n"
-	"  reapwatch --pidns 4026532201   # one sandbox\n";
+	"  reapwatch --pidns 4026532201   # one sandbox\n"
+	"  reapwatch --cgroup /sys/fs/cgroup/pids/mypod\n";
 
 struct cli {
 	struct rw_load_opts load;
@@ -107,6 +110,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "json", no_argument, NULL, 'j' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "pidns", required_argument, NULL, 'N' },
+		{ "cgroup", required_argument, NULL, 'C' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "ringbuf", required_argument, NULL, 'b' },
 		{ "no-exact", no_argument, NULL, 'X' },
@@ -132,6 +136,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return usage_error("invalid pid namespace inode '%s'", optarg);
 			cli->load.filter.pidns = v;
 			break;
+		case 'C': {
+			char err[512];
+
+			if (rw_cgroup_filter(optarg, &cli->load.filter, err, sizeof(err)))
+				return usage_error("%s", err);
+			break;
+		}
 		case 'd':
 			if (!parse_ulong(optarg, 1, 365 * 24 * 3600, &v))
 				return usage_error("invalid duration '%s' (whole seconds, >= 1)", optarg);
@@ -261,15 +272,15 @@ static int cmd_trace(struct cli *cli)
 		fflush(stdout);
 	}
 	rw_consume(l);
-	lost = rw_lost(l);
+	lost = rw_counter(l, RW_C_LOST);
 	if (cli->json)
 		rw_json_lost(stdout, lost, mono_ns(), &t.clock);
 	fflush(stdout);
 	fprintf(stderr, "reapwatch: %llu events, %llu lost", (unsigned long long)t.events,
 		(unsigned long long)lost);
-	if (rw_untracked(l))
+	if (rw_counter(l, RW_C_UNTRACKED))
 		fprintf(stderr, ", %llu zombies untracked (state map full)",
-			(unsigned long long)rw_untracked(l));
+			(unsigned long long)rw_counter(l, RW_C_UNTRACKED));
 	fputc('\n', stderr);
 	rw_unload(l);
 	return err < 0 ? EXIT_RUNTIME : EXIT_OK;
