@@ -108,6 +108,17 @@ $(OUTPUT)/tests/%: tests/progs/%.c | $(OUTPUT)/tests
 $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
+# OCI images, offline with Podman (root): pause (FROM scratch, uid 65535) and
+# reapwatch, into build/images/store and build/images/*.oci.tar. The reapwatch
+# image is conditional: when build/reapwatch does not build, only pause is
+# made, and make says so. See docs/pod.md.
+images: $(OUTPUT)/pause
+	$(Q)if $(MAKE) --no-print-directory $(OUTPUT)/reapwatch; then rw=reapwatch; else \
+		echo "images: $(OUTPUT)/reapwatch does not build: skipping the reapwatch image" >&2; \
+		rm -f $(OUTPUT)/images/reapwatch.oci.tar; rw=; fi; \
+	OUTPUT=$(OUTPUT) VERSION=$(VERSION) sh images/build.sh pause $$rw
+.PHONY: images
+
 install: all
 	$(Q)install -d $(DESTDIR)$(PREFIX)/bin
 	$(Q)install -m 0755 $(wildcard $(OUTPUT)/pause $(OUTPUT)/reapwatch) $(DESTDIR)$(PREFIX)/bin/
