@@ -59,7 +59,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra \
 	-Wno-unused-parameter -Werror -I$(OUTPUT)/bpf -Ivmlinux/$(ARCH) -Ibpf
 USER_CFLAGS = $(CFLAGS) -I$(OUTPUT)/bpf -Ibpf -Iuser
 # Fully static: one file that also runs in a bare initramfs or FROM scratch.
-RW_LIBS := -static -lbpf -lelf -lz
+RW_LIBS := -static -lbpf -lelf -lz -ljson-c
 RW_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(filter-out user/pause.c,$(wildcard user/*.c)))
 RW_LIB_OBJS := $(filter-out $(OUTPUT)/user/reapwatch.o,$(RW_OBJS))
 
