@@ -10,6 +10,7 @@
  *   3  not enough privilege (needs root, or CAP_BPF + CAP_PERFMON)
  *   4  the kernel has no BTF
  *   5  a BPF program could not load or attach (or tracefs is missing)
+ *   6  report: the input file is unreadable, truncated, corrupt or not ours
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,8 +26,10 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include "cgroup_filter.h"
+#include "live.h"
 #include "loader.h"
 #include "output.h"
+#include "report.h"
 
 enum {
 	EXIT_OK = 0,
@@ -35,6 +38,7 @@ enum {
 	EXIT_PRIV = 3,
 	EXIT_NOBTF = 4,
 	EXIT_ATTACH = 5,
+	EXIT_INPUT = 6,
 };
 
 static volatile sig_atomic_t stop;
@@ -47,10 +51,17 @@ static void on_stop(int sig)
 
 static const char usage_text[] =
 	"Usage: reapwatch [trace] [OPTIONS]\n"
+	"       reapwatch stats [OPTIONS]\n"
+	"       reapwatch record -o FILE [OPTIONS]\n"
+	"       reapwatch report [OPTIONS] FILE\n"
 	"Report orphan reparenting and zombie reap latency, live, from the kernel.\n"
 	"\n"
 	"Commands:\n"
 	"  trace                 stream exit, orphan and reap events (default)\n"
+	"  stats                 reap latency per reaper, orphans, zombies and the\n"
+	"                        parents that leak them: at -i intervals or at the end\n"
+	"  record                write the events to a recording file (-o FILE)\n"
+	"  report                the stats of a recording, or of `trace --json` output\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json            one JSON object per line instead of columns\n"
@@ -63,20 +74,56 @@ static const char usage_text[] =
 	"  -v, --verbose         say which hooks were chosen; show libbpf messages\n"
 	"  -h, --help            this help\n"
 	"\n"
+	"Options of stats and report:\n"
+	"      --leak-after SECS a parent leaks when a zombie stays unreaped in its\n"
+	"                        care longer than this (default 1; 0.25 is fine)\n"
+	"  -P, --per-reaper      a latency histogram per reaper, not only overall\n"
+	"  -t, --top N           rows per table (default 20; 0: all)\n"
+	"Options of stats:\n"
+	"  -i, --interval SECS   print every SECS seconds (cumulative), not only at the end\n"
+	"  -E, --per-event       aggregate the event stream in user space (exact\n"
+	"                        percentiles, leak history) instead of in the kernel\n"
+	"  -o, --output FILE     also record the events to FILE (implies -E)\n"
+	"Options of record:\n"
+	"  -o, --output FILE     the recording to write (\"-\": stdout); required\n"
+	"Options of report:\n"
+	"      --svg FILE        also draw a reap-latency heatmap over a timeline of\n"
+	"                        outstanding zombies, as one standalone SVG\n"
+	"\n"
 	"Exit codes: 0 ok, 1 runtime error, 2 bad arguments, 3 not enough privilege,\n"
-	"            4 no kernel BTF, 5 a hook could not attach.\n"
+	"            4 no kernel BTF, 5 a hook could not attach, 6 report: bad input\n"
+	"            file (unreadable, truncated, corrupt; the message has the offset).\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  reapwatch                      # every exit, orphan and reap on this machine\n"
 	"  reapwatch --json -d 10         # ten seconds of JSON lines\n"
 	"  reapwatch -p 1234              # what process 1234 does, suffers and reaps\n"
 	"  reapwatch --pidns 4026532201   # one sandbox\n"
-	"  reapwatch --cgroup /sys/fs/cgroup/pids/mypod\n";
+	"  reapwatch --cgroup /sys/fs/cgroup/pids/mypod\n"
+	"  reapwatch stats -i 10          # summaries every 10 s, aggregated in the kernel\n"
+	"  reapwatch stats -E --leak-after 0.5 -d 60 --json\n"
+	"  reapwatch record -o run.rwr -d 60 && reapwatch report run.rwr\n"
+	"  reapwatch report --json --svg run.svg run.rwr\n"
+	"  reapwatch trace --json > t.jsonl; reapwatch report t.jsonl\n";
+
+enum command { CMD_TRACE, CMD_STATS, CMD_RECORD, CMD_REPORT };
 
 struct cli {
 	struct rw_load_opts load;
 	bool json;
 	long duration_s; /* 0: until stopped */
+	enum command cmd;
+	struct rw_live_opts live;     /* stats, record */
+	struct rw_report_opts report; /* report */
+	bool per_event;
+};
+
+/* The options each command takes (getopt codes, long-only ones included). */
+static const char *const cmd_opts[] = {
+	[CMD_TRACE] = "jpNCdbXvh",
+	[CMD_STATS] = "jpNCdbXvhLPtiEo",
+	[CMD_RECORD] = "pNCdbXvho",
+	[CMD_REPORT] = "jLPtSh",
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -104,6 +151,43 @@ static bool parse_ulong(const char *s, unsigned long long min, unsigned long lon
 	return true;
 }
 
+/* Seconds with up to 9 decimals ("1", "0.25") into nanoseconds, <= max_s. */
+static bool parse_secs(const char *s, unsigned long long max_s, unsigned long long *ns)
+{
+	unsigned long long sec, frac = 0;
+	const char *dot = strchr(s, '.');
+	char whole[24];
+	size_t n = dot ? (size_t)(dot - s) : strlen(s);
+
+	if (n == 0 || n >= sizeof(whole))
+		return false;
+	memcpy(whole, s, n);
+	whole[n] = '\0';
+	if (!parse_ulong(whole, 0, max_s, &sec))
+		return false;
+	if (dot) {
+		size_t digits = strlen(dot + 1);
+
+		if (digits == 0 || digits > 9 || !parse_ulong(dot + 1, 0, 999999999, &frac))
+			return false;
+		while (digits++ < 9)
+			frac *= 10;
+	}
+	*ns = sec * 1000000000ull + frac;
+	return *ns <= max_s * 1000000000ull;
+}
+
+static const char *opt_name(const struct option *longopts, int opt)
+{
+	static char buf[3] = "-?";
+
+	for (const struct option *o = longopts; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	buf[1] = opt;
+	return buf;
+}
+
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longopts[] = {
@@ -116,13 +200,53 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "no-exact", no_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "leak-after", required_argument, NULL, 'L' },
+		{ "per-reaper", no_argument, NULL, 'P' },
+		{ "top", required_argument, NULL, 't' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "per-event", no_argument, NULL, 'E' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "svg", required_argument, NULL, 'S' },
 		{},
 	};
 	unsigned long long v;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+jp:d:b:vh", longopts, NULL)) != -1) {
+	cli->live.leak_after_ns = 1000000000ull;
+	cli->live.top = 20;
+	while ((opt = getopt_long(argc, argv, "+jp:d:b:vhPt:i:Eo:", longopts, NULL)) != -1) {
+		if (opt != '?' && !strchr(cmd_opts[cli->cmd], opt))
+			return usage_error("option '%s' does not apply to this command",
+					   opt_name(longopts, opt));
 		switch (opt) {
+		case 'L':
+			if (!parse_secs(optarg, 365 * 24 * 3600, &v))
+				return usage_error("invalid --leak-after '%s' (seconds, e.g. 1 or 0.25)",
+						   optarg);
+			cli->live.leak_after_ns = v;
+			break;
+		case 'P':
+			cli->live.per_reaper = true;
+			break;
+		case 't':
+			if (!parse_ulong(optarg, 0, 1000000, &v))
+				return usage_error("invalid --top '%s'", optarg);
+			cli->live.top = v;
+			break;
+		case 'i':
+			if (!parse_ulong(optarg, 1, 365 * 24 * 3600, &v))
+				return usage_error("invalid interval '%s' (whole seconds, >= 1)", optarg);
+			cli->live.interval_s = v;
+			break;
+		case 'E':
+			cli->per_event = true;
+			break;
+		case 'o':
+			cli->live.output = optarg;
+			break;
+		case 'S':
+			cli->report.svg = optarg;
+			break;
 		case 'j':
 			cli->json = true;
 			break;
@@ -168,8 +292,21 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			return EXIT_USAGE;
 		}
 	}
+	if (cli->cmd == CMD_REPORT) {
+		if (optind >= argc)
+			return usage_error("%s", "report needs a FILE (a recording or trace --json output)");
+		cli->report.path = argv[optind++];
+	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (cli->cmd == CMD_RECORD && !cli->live.output)
+		return usage_error("%s", "record needs -o FILE");
+	cli->live.json = cli->json;
+	cli->live.duration_s = cli->duration_s;
+	cli->report.json = cli->json;
+	cli->report.per_reaper = cli->live.per_reaper;
+	cli->report.top = cli->live.top;
+	cli->report.leak_after_ns = cli->live.leak_after_ns;
 	return EXIT_OK;
 }
 
@@ -286,6 +423,54 @@ static int cmd_trace(struct cli *cli)
 	return err < 0 ? EXIT_RUNTIME : EXIT_OK;
 }
 
+/* stats and record: events (or the kernel's aggregates) into summaries or a file. */
+static int cmd_live(struct cli *cli)
+{
+	struct rw_loader *l = NULL;
+	enum rw_load_error lerr;
+	struct rw_live *lv;
+	char errbuf[512];
+	int err;
+
+	cli->live.summaries = cli->cmd == CMD_STATS;
+	cli->live.kernel = cli->cmd == CMD_STATS && !cli->per_event && !cli->live.output;
+	cli->live.tgid = cli->load.filter.tgid;
+	cli->load.aggregate_only = cli->live.kernel;
+	lv = rw_live_new(&cli->live, errbuf, sizeof(errbuf));
+	if (!lv) {
+		fprintf(stderr, "reapwatch: %s\n", errbuf);
+		return EXIT_RUNTIME;
+	}
+	lerr = rw_load(&cli->load, rw_live_event, lv, &l, errbuf, sizeof(errbuf));
+	if (lerr) {
+		fprintf(stderr, "reapwatch: %s\n", errbuf);
+		rw_live_free(lv);
+		return exit_code_of(lerr);
+	}
+	err = rw_live_start(lv, l, errbuf, sizeof(errbuf));
+	if (err) {
+		fprintf(stderr, "reapwatch: %s\n", errbuf);
+	} else {
+		/* The in-kernel mode reads maps until the end: it keeps CAP_BPF. */
+		if (!cli->live.kernel)
+			drop_privileges();
+		err = rw_live_run(lv, l, &stop);
+	}
+	rw_unload(l);
+	rw_live_free(lv);
+	return err ? EXIT_RUNTIME : EXIT_OK;
+}
+
+static int cmd_report(struct cli *cli)
+{
+	char err[512];
+	int rc = rw_report(&cli->report, err, sizeof(err));
+
+	if (rc)
+		fprintf(stderr, "reapwatch: %s\n", err);
+	return rc == -EBADMSG ? EXIT_INPUT : rc ? EXIT_RUNTIME : EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = {};
@@ -294,8 +479,18 @@ int main(int argc, char **argv)
 
 	/* A subcommand is the first word, when it is not an option. */
 	if (argc > 1 && argv[1][0] != '-') {
-		if (strcmp(argv[1], "trace") != 0)
+		static const char *const names[] = {
+			[CMD_TRACE] = "trace", [CMD_STATS] = "stats",
+			[CMD_RECORD] = "record", [CMD_REPORT] = "report",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(argv[1], names[i]))
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
 			return usage_error("unknown command '%s'", argv[1]);
+		cli.cmd = i;
 		argc--;
 		argv++;
 	}
@@ -305,5 +500,13 @@ int main(int argc, char **argv)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	return cmd_trace(&cli);
+	switch (cli.cmd) {
+	case CMD_STATS:
+	case CMD_RECORD:
+		return cmd_live(&cli);
+	case CMD_REPORT:
+		return cmd_report(&cli);
+	default:
+		return cmd_trace(&cli);
+	}
 }

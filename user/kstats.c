@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The in-kernel aggregation read back through the map fds of the loader. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "kstats.h"
+
+#define MAX_WALK (1u << 20) /* keys visited per map walk, whatever happens */
+
+void rw_proc_comm(__u32 pid, char comm[RW_COMM_LEN])
+{
+	char path[32];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, comm, RW_COMM_LEN - 1);
+		close(fd);
+	}
+	if (n < 0)
+		n = 0;
+	if (n > 0 && comm[n - 1] == '\n')
+		n--;
+	memset(comm + n, 0, RW_COMM_LEN - n);
+}
+
+__u64 rw_zombie_since(__u32 pid, __u64 start_ns, __u64 now_ns)
+{
+	char path[40], buf[512];
+	unsigned long long ms, frac = 0;
+	const char *p;
+	ssize_t n;
+	__u64 ns;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/sched", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "se.exec_start");
+	if (!p || !(p = strchr(p, ':')) || sscanf(p + 1, " %llu.%6llu", &ms, &frac) < 1)
+		return 0;
+	/* Milliseconds of the scheduler clock, close to CLOCK_MONOTONIC. */
+	ns = ms * 1000000 + frac * 1000;
+	if (ns < start_ns || ns > now_ns)
+		return 0;
+	return ns;
+}
+
+int rw_kstats_zombies(const struct rw_loader *l, __u32 tgid, bool seeded_only, __u64 now_ns,
+		      struct rw_zombie **out, size_t *n)
+{
+	int fd = rw_map_fd(l, "procs");
+	struct rw_proc_key key, next, *prev = NULL;
+	struct rw_zombie *v = NULL;
+	size_t cap = 0, len = 0;
+	__u32 last_parent = 0;
+	char last_comm[RW_COMM_LEN] = "";
+
+	*out = NULL;
+	*n = 0;
+	if (fd < 0)
+		return -ENOENT;
+	for (unsigned i = 0; i < MAX_WALK && !bpf_map_get_next_key(fd, prev, &next); i++) {
+		struct rw_proc_state st;
+		struct rw_zombie *z;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &st))
+			continue; /* reaped meanwhile */
+		if (seeded_only && st.zombie_ns)
+			continue;
+		if (tgid && key.tgid != tgid && st.parent != tgid)
+			continue;
+		if (len == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			struct rw_zombie *nv = realloc(v, ncap * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		z = &v[len++];
+		memset(z, 0, sizeof(*z));
+		z->pid = key.tgid;
+		z->start_ns = key.start_ns;
+		z->nspid = st.nspid;
+		z->pidns = st.pidns;
+		z->parent = st.parent;
+		memcpy(z->comm, st.comm, RW_COMM_LEN);
+		z->comm[RW_COMM_LEN - 1] = '\0';
+		if (st.parent != last_parent) {
+			rw_proc_comm(st.parent, last_comm);
+			last_parent = st.parent;
+		}
+		memcpy(z->parent_comm, last_comm, RW_COMM_LEN);
+		z->since_ns = st.zombie_ns;
+		z->age_known = st.zombie_ns != 0;
+		z->approx = st.flags & RW_F_APPROX;
+		if (!z->since_ns) {
+			z->since_ns = rw_zombie_since(key.tgid, key.start_ns, now_ns);
+			z->age_known = z->since_ns != 0;
+			z->approx = true;
+			if (!z->since_ns)
+				z->since_ns = now_ns;
+		}
+		z->held_ns = z->since_ns;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int rw_kstats_refresh(const struct rw_loader *l, struct rw_analysis *a, __u32 tgid, __u64 now_ns)
+{
+	int rfd = rw_map_fd(l, "reapers"), ofd = rw_map_fd(l, "orphaners");
+	struct rw_reaper_key key, next, *prev = NULL;
+	struct rw_totals t = *rw_analysis_totals(a);
+	struct rw_zombie *z;
+	size_t nz;
+	int err;
+
+	if (rfd < 0 || ofd < 0)
+		return -ENOENT;
+	rw_analysis_clear_aggregates(a);
+	/* The kernel applied the filters before aggregating, except to "procs".
+	 * Entries are never deleted: a plain walk sees each once. */
+	for (unsigned i = 0; i < MAX_WALK && !bpf_map_get_next_key(rfd, prev, &next); i++) {
+		struct rw_reaper_stats s;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(rfd, &key, &s))
+			continue;
+		rw_analysis_set_reaper(a, &key, &s);
+	}
+	prev = NULL;
+	for (unsigned i = 0; i < MAX_WALK && !bpf_map_get_next_key(ofd, prev, &next); i++) {
+		struct rw_orphaner_stats s;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(ofd, &key, &s))
+			continue;
+		rw_analysis_set_parent(a, &key, &s);
+	}
+
+	t.exits = rw_counter(l, RW_C_EXITS);
+	t.reaps = rw_counter(l, RW_C_REAPS);
+	t.orphans_subreaper = rw_counter(l, RW_C_ORPHANS_SUBREAPER);
+	t.orphans_pidns_init = rw_counter(l, RW_C_ORPHANS_PIDNS_INIT);
+	t.orphans = t.orphans_subreaper + t.orphans_pidns_init;
+	t.lost = rw_counter(l, RW_C_LOST);
+	t.untracked = rw_counter(l, RW_C_UNTRACKED);
+	t.dropped = rw_counter(l, RW_C_AGG_OVERFLOW);
+	rw_analysis_set_totals(a, &t);
+
+	err = rw_kstats_zombies(l, tgid, false, now_ns, &z, &nz);
+	if (err)
+		return err;
+	rw_analysis_sync_zombies(a, z, nz, now_ns);
+	free(z);
+	return 0;
+}
