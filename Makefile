@@ -99,7 +99,7 @@ test: deps-test
 
 # Scenario programs the tests run: static, so they also run in a bare guest.
 TEST_PROGS := $(patsubst tests/progs/%.c,$(OUTPUT)/tests/%,$(wildcard tests/progs/*.c))
-test-progs: $(OUTPUT)/pause $(TEST_PROGS)
+test-progs: $(OUTPUT)/pause $(TEST_PROGS) $(OUTPUT)/tests/bpf_scenarios
 
 $(OUTPUT)/tests/%: tests/progs/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -107,6 +107,11 @@ $(OUTPUT)/tests/%: tests/progs/%.c | $(OUTPUT)/tests
 
 $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
+
+# The BPF scenario suite links the same loader as reapwatch.
+$(OUTPUT)/tests/bpf_scenarios: tests/bpf/scenarios.c $(RW_LIB_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -pthread $^ -o $@ $(LDFLAGS) $(RW_LIBS)
 
 # OCI images, offline with Podman (root): pause (FROM scratch, uid 65535) and
 # reapwatch, into build/images/store and build/images/*.oci.tar. The reapwatch
