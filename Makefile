@@ -124,6 +124,14 @@ images: $(OUTPUT)/pause
 	OUTPUT=$(OUTPUT) VERSION=$(VERSION) sh images/build.sh pause $$rw
 .PHONY: images
 
+# Unit tests of the analysis, the formats and the readers: pure code, no BPF.
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(patsubst %,$(OUTPUT)/user/%.o,hist analysis summary record jsonl source output)
+test-progs: $(OUTPUT)/tests/unit
+$(OUTPUT)/tests/unit: $(UNIT_SRCS) tests/unit/unit.h $(UNIT_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(UNIT_SRCS) $(UNIT_OBJS) -o $@ $(LDFLAGS) -ljson-c
+
 install: all
 	$(Q)install -d $(DESTDIR)$(PREFIX)/bin
 	$(Q)install -m 0755 $(wildcard $(OUTPUT)/pause $(OUTPUT)/reapwatch) $(DESTDIR)$(PREFIX)/bin/

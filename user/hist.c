@@ -152,14 +152,28 @@ __u64 rw_hist_percentile(const struct rw_hist *h, unsigned bp)
 			}
 		}
 	} else {
-		for (unsigned i = 0; i < RW_LAT_SLOTS; i++) {
+		int first = -1, last = -1;
+
+		for (int i = 0; i < RW_LAT_SLOTS; i++)
+			if (h->log2[i]) {
+				if (first < 0)
+					first = i;
+				last = i;
+			}
+		for (int i = first; i >= 0 && i <= last; i++) {
 			__u64 n = h->log2[i];
 
-			if (cum + n >= rank) {
-				double lo = i ? (double)(1ull << i) : 0;
-				double hi = (double)(2ull << i) - 1;
-				double v = lo + (hi - lo) * (double)(rank - cum) / (double)n;
+			if (n && cum + n >= rank) {
+				/* The first sample of the first slot is min, the last of
+				 * the last is max; spread the others evenly between. */
+				double lo = i == first ? (double)h->min : i ? (double)(1ull << i) : 0;
+				double hi = i == last ? (double)h->max : (double)(2ull << i) - 1;
+				double v;
 
+				if (n > 1)
+					v = lo + (hi - lo) * (double)(rank - cum - 1) / (double)(n - 1);
+				else
+					v = i == first ? lo : i == last ? hi : lo + (hi - lo) / 2;
 				return clamp(h, (__u64)v);
 			}
 			cum += n;
