@@ -57,6 +57,7 @@
 
 PM_IMG_PAUSE=localhost/reapwatch/pause:latest
 PM_IMG_APP=localhost/reapwatch/pod-app:latest
+# shellcheck disable=SC2034 # for the demo and a reapwatch-in-a-container test
 PM_IMG_REAPWATCH=localhost/reapwatch/reapwatch:latest
 
 # The lower of a default and the current hard limit (Podman's defaults are
@@ -233,15 +234,16 @@ pod_down() { pm pod rm -f -t "${POD_STOP_TIMEOUT:-10}" "$1" >/dev/null; }
 # pause is unshare's child; found once it has exec'd, as PID 1 of the new
 # pid namespace.
 sb_found() {
-	SB_PAUSE=$(cat "/proc/$SB_UNSHARE/task/$SB_UNSHARE/children" 2>/dev/null ||
-		pgrep -P "$SB_UNSHARE")
-	SB_PAUSE=$(echo $SB_PAUSE | cut -d' ' -f1) && [ -n "$SB_PAUSE" ] &&
+	SB_PAUSE=$({ cat "/proc/$SB_UNSHARE/task/$SB_UNSHARE/children" 2>/dev/null ||
+		pgrep -P "$SB_UNSHARE"; } | awk '{ print $1; exit }')
+	[ -n "$SB_PAUSE" ] &&
 		[ "$(cat "/proc/$SB_PAUSE/comm" 2>/dev/null)" = pause ] &&
 		[ "$(awk '/^NSpid:/ { print $NF }' "/proc/$SB_PAUSE/status")" = 1 ]
 }
 
 sb_up() {
 	SB_LOG=${SB_LOG:-$(mktemp "${TMPDIR:-/tmp}/reapwatch-sb.XXXXXX")}
+	# shellcheck disable=SC2086 # SB_PAUSE_ARGS: words
 	unshare --pid --ipc --uts --net --fork --mount-proc "$B/pause" ${SB_PAUSE_ARGS--l} 2>"$SB_LOG" &
 	SB_UNSHARE=$!
 	SB_PAUSE=

@@ -15,7 +15,8 @@ POD=rwpod$$
 # t NAME FN: one case. FN runs in this shell; on failure it says why in WHY.
 # The log also gets each case's time, as a comment.
 t() {
-	WHY= t0=$(date +%s%N)
+	WHY=''
+	t0=$(date +%s%N)
 	if "$2"; then ok "$1"; else fail "$1" "${WHY:-$2 failed}"; fi
 	echo "# $2: $((($(date +%s%N) - t0) / 1000000)) ms"
 }
@@ -43,6 +44,7 @@ logged() { pm logs "$POD-infra" 2>&1 | grep -q "^pause: reaped $1 (orphan): "; }
 # Containers of a pod talk over localhost: one network namespace.
 # (busybox-static's wget -T crashes; its timeout applet bounds it instead)
 fetch() { [ "$(pm exec "$POD-app" timeout 5 wget -q -O - http://127.0.0.1:8080/)" = "hello from the pod" ]; }
+flat() { printf '%s' "$1" | tr '\n' ' '; }
 # field FILE-CONTENT KEY: the first value of "KEY:" in a /proc status text
 field() { printf '%s\n' "$1" | awk -v k="$2:" '$1 == k { print $2; exit }'; }
 
@@ -66,7 +68,8 @@ sb_start() {
 
 sb_orphan() {
 	[ -n "${SB_PAUSE:-}" ] || no "no sandbox" || return
-	set -- $(sb_run_orphan) # NSPID HOSTPID
+	# shellcheck disable=SC2046 # split into NSPID HOSTPID
+	set -- $(sb_run_orphan)
 	SB_O_NS=${1:-} SB_O_HOST=${2:--}
 	[ "$SB_O_HOST" != - ] || no "no orphan found (zombie_demo printed no live child)" || return
 	wait_for 5 parent_is "$SB_O_HOST" "$SB_PAUSE" ||
@@ -151,10 +154,10 @@ pm_ps() {
 	a=$(pm exec "$POD-app" ps -o pid,comm) || no "ps in the app failed" || return
 	s=$(pm exec "$POD-side" ps -o pid,comm) || no "ps in the second container failed" || return
 	for out in "$a" "$s"; do
-		printf '%s\n' "$out" | grep -Eq '^ *1 +pause$' || no "PID 1 is not pause: $(echo $out)" || return
+		printf '%s\n' "$out" | grep -Eq '^ *1 +pause$' || no "PID 1 is not pause: $(flat "$out")" || return
 	done
-	printf '%s\n' "$a" | grep -Eq ' httpd$' || no "app does not see the second container's httpd: $(echo $a)" || return
-	printf '%s\n' "$s" | grep -Eq ' sleep$' || no "second container does not see the app's sleep: $(echo $s)" || return
+	printf '%s\n' "$a" | grep -Eq ' httpd$' || no "app does not see the second container's httpd: $(flat "$a")" || return
+	printf '%s\n' "$s" | grep -Eq ' sleep$' || no "second container does not see the app's sleep: $(flat "$s")" || return
 }
 
 pm_net() {
@@ -170,7 +173,8 @@ pm_net() {
 
 pm_orphan() {
 	have_pod || return
-	set -- $(pod_run_orphan_app "$POD") # PODPID HOSTPID
+	# shellcheck disable=SC2046 # split into PODPID HOSTPID
+	set -- $(pod_run_orphan_app "$POD")
 	POD_O_NS=${1:-} POD_O_HOST=${2:--}
 	[ "$POD_O_HOST" != - ] || no "no orphan found (zombie_demo printed no live child)" || return
 	p=$(ppid_of "$POD_O_HOST")
@@ -228,6 +232,7 @@ pm_stop() {
 	[ -z "$left" ] || no "containers left: $left" || return
 }
 
+# shellcheck disable=SC2119 # no DIR: a temp dir
 if ! pm_init; then
 	PM_WHY="cannot create a private Podman directory"
 elif pm_check; then
