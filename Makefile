@@ -132,6 +132,11 @@ $(OUTPUT)/tests/unit: $(UNIT_SRCS) tests/unit/unit.h $(UNIT_OBJS) | $(OUTPUT)/te
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(UNIT_SRCS) $(UNIT_OBJS) -o $@ $(LDFLAGS) -ljson-c
 
+# The live demo: pause reaping orphans while reapwatch reports it.
+demo: deps-demo
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/tests/zombie_demo
+	$(Q)sh scripts/demo.sh
+
 install: all
 	$(Q)install -d $(DESTDIR)$(PREFIX)/bin
 	$(Q)install -m 0755 $(wildcard $(OUTPUT)/pause $(OUTPUT)/reapwatch) $(DESTDIR)$(PREFIX)/bin/
@@ -140,4 +145,4 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
-.PHONY: all deps deps-test deps-demo test test-progs install clean
+.PHONY: all deps deps-test deps-demo demo test test-progs install clean
