@@ -131,9 +131,6 @@ int rw_kstats_refresh(const struct rw_loader *l, struct rw_analysis *a, __u32 tg
 	int rfd = rw_map_fd(l, "reapers"), ofd = rw_map_fd(l, "orphaners");
 	struct rw_reaper_key key, next, *prev = NULL;
 	struct rw_totals t = *rw_analysis_totals(a);
-	struct rw_zombie *z;
-	size_t nz;
-	int err;
 
 	if (rfd < 0 || ofd < 0)
 		return -ENOENT;
@@ -170,7 +167,16 @@ int rw_kstats_refresh(const struct rw_loader *l, struct rw_analysis *a, __u32 tg
 	t.dropped = rw_counter(l, RW_C_AGG_OVERFLOW);
 	rw_analysis_set_totals(a, &t);
 
-	err = rw_kstats_zombies(l, tgid, false, now_ns, &z, &nz);
+	return rw_kstats_sync_zombies(l, a, tgid, now_ns);
+}
+
+int rw_kstats_sync_zombies(const struct rw_loader *l, struct rw_analysis *a, __u32 tgid,
+			   __u64 now_ns)
+{
+	struct rw_zombie *z;
+	size_t nz;
+	int err = rw_kstats_zombies(l, tgid, false, now_ns, &z, &nz);
+
 	if (err)
 		return err;
 	rw_analysis_sync_zombies(a, z, nz, now_ns);

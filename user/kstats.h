@@ -17,6 +17,11 @@ int rw_kstats_zombies(const struct rw_loader *l, __u32 tgid, bool seeded_only, _
 		      struct rw_zombie **out, size_t *n);
 /* Replace @a's aggregates with the kernel's, and sync its zombies. */
 int rw_kstats_refresh(const struct rw_loader *l, struct rw_analysis *a, __u32 tgid, __u64 now_ns);
+/* Only the zombies: called often (RW_KSTATS_SYNC_NS), so that leaks that end
+ * between two prints are seen too, to that resolution. */
+#define RW_KSTATS_SYNC_NS 250000000ull
+int rw_kstats_sync_zombies(const struct rw_loader *l, struct rw_analysis *a, __u32 tgid,
+			   __u64 now_ns);
 
 /* When did zombie @pid (started at @start_ns) die? Best effort, from its last
  * time on a CPU (/proc/PID/sched, se.exec_start); 0 if unknown. */

@@ -189,7 +189,7 @@ static void check_lost(struct rw_live *lv, struct rw_loader *l, bool force)
 
 int rw_live_run(struct rw_live *lv, struct rw_loader *l, volatile sig_atomic_t *stop)
 {
-	__u64 start = mono_ns(), deadline = 0, next_print = 0, now;
+	__u64 start = mono_ns(), deadline = 0, next_print = 0, next_sync = 0, now;
 	struct rw_item end = { .kind = RW_ITEM_END };
 	int err = 0;
 
@@ -210,6 +210,10 @@ int rw_live_run(struct rw_live *lv, struct rw_loader *l, volatile sig_atomic_t *
 		now = mono_ns();
 		if (deadline && now >= deadline)
 			break;
+		if (lv->o.kernel && lv->a && now >= next_sync) {
+			rw_kstats_sync_zombies(l, lv->a, lv->o.tgid, now);
+			next_sync = now + RW_KSTATS_SYNC_NS;
+		}
 		if (next_print && now >= next_print) {
 			print_summary(lv, l, now);
 			while (next_print <= now)
