@@ -33,7 +33,6 @@ struct rw_svg {
 	struct zombie_pt *zs;
 	size_t n_zs, cap_zs;
 	__u64 skipped; /* beyond RW_SVG_MAX_POINTS */
-	__u64 first_ns;
 };
 
 struct rw_svg *rw_svg_new(void)
@@ -66,8 +65,6 @@ static void *grow(void *v, size_t *cap, size_t n, size_t size)
 
 void rw_svg_item(struct rw_svg *s, const struct rw_item *it, size_t zombies)
 {
-	if (it->ts_ns && (!s->first_ns || it->ts_ns < s->first_ns) && it->kind != RW_ITEM_LOST)
-		s->first_ns = it->ts_ns;
 	if (it->kind == RW_ITEM_EVENT && it->ev.type == RW_EV_REAP &&
 	    (it->ev.duration_ns || it->ev.via == RW_VIA_AUTOREAP)) {
 		struct reap_pt *v;
@@ -137,8 +134,8 @@ static void time_axis(FILE *f, int y, __u64 span)
 
 		rw_human_ns(span * i / 8, buf, sizeof(buf));
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#888\"/>"
-			"<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">+%s</text>\n",
-			x, y, x, y + 4, x, y + 15, buf);
+			"<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"%s\">+%s</text>\n",
+			x, y, x, y + 4, x, y + 15, i == 8 ? "end" : i ? "middle" : "start", buf);
 	}
 }
 
@@ -247,7 +244,7 @@ int rw_svg_write(struct rw_svg *s, const char *path, const struct rw_analysis *a
 {
 	const struct rw_reaper_sum **r = NULL;
 	size_t nr = rw_analysis_reapers(a, &r);
-	__u64 t0 = s->first_ns, span, *counts;
+	__u64 t0 = rw_analysis_totals(a)->first_ns, span, *counts;
 	unsigned lo = RW_LAT_SLOTS, hi = 0, panels = 1;
 	char title[96], comm[RW_COMM_LEN];
 	int y, height, rc = 0;
