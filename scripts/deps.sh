@@ -13,7 +13,7 @@ build="make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev musl-tools
        libjson-c-dev libmicrohttpd-dev pkg-config file"
 demo="util-linux procps"
 test="$demo strace podman runc catatonit tini dumb-init busybox-static
-      librsvg2-bin prometheus curl cpio qemu-system-x86 cppcheck clang-tidy"
+      librsvg2-bin jq prometheus curl cpio qemu-system-x86 cppcheck clang-tidy"
 bench="$test bpftrace hyperfine"
 
 case "${1:-build}" in
