@@ -138,8 +138,11 @@ __u64 rw_hist_percentile(const struct rw_hist *h, unsigned bp)
 	if (!total)
 		return 0;
 	rank = (total * bp + 9999) / 10000;
-	if (rank < 1)
-		rank = 1;
+	/* The ends are known exactly. */
+	if (rank <= 1)
+		return h->min;
+	if (rank >= total)
+		return h->max;
 
 	if (h->fine) {
 		for (unsigned i = 0; i < RW_FINE_BUCKETS; i++) {
