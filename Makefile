@@ -132,6 +132,20 @@ $(OUTPUT)/tests/unit: $(UNIT_SRCS) tests/unit/unit.h $(UNIT_OBJS) | $(OUTPUT)/te
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(UNIT_SRCS) $(UNIT_OBJS) -o $@ $(LDFLAGS) -ljson-c
 
+# libFuzzer target for report's input readers (clang, ASan, UBSan):
+#   make fuzz [FUZZ_SECONDS=60]   runs it from the committed seed corpus
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(patsubst %,user/%.c,hist analysis summary record jsonl source)
+$(OUTPUT)/tests/fuzz_source: tests/fuzz/fuzz_source.c $(FUZZ_SRCS) $(wildcard user/*.h) | $(OUTPUT)/tests
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuser $< $(FUZZ_SRCS) -o $@ -ljson-c
+fuzz: $(OUTPUT)/tests/fuzz_source
+	$(Q)mkdir -p $(OUTPUT)/fuzz-corpus
+	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=1024 -timeout=10 \
+		$(OUTPUT)/fuzz-corpus tests/fuzz/corpus
+.PHONY: fuzz
+
 # The live demo: pause reaping orphans while reapwatch reports it.
 demo: deps-demo
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/tests/zombie_demo

@@ -244,7 +244,7 @@ static void on_orphan(struct rw_analysis *a, const struct rw_event *e)
 	z = zombie_find(a, e->pid, e->start_ns);
 	if (z) {
 		/* The old parent answers for the time it had it. */
-		charge(a, z->parent, z->parent_comm, e->ts_ns - z->held_ns);
+		charge(a, z->parent, z->parent_comm, e->ts_ns > z->held_ns ? e->ts_ns - z->held_ns : 0);
 	} else {
 		/* Dead before we started: its age is unknown. */
 		struct rw_zombie nz = {
@@ -425,7 +425,8 @@ void rw_analysis_sync_zombies(struct rw_analysis *a, const struct rw_zombie *lis
 			if (!z)
 				continue;
 		} else if (z->parent != list[i].parent) {
-			charge(a, z->parent, z->parent_comm, now_ns - z->held_ns);
+			charge(a, z->parent, z->parent_comm,
+			       now_ns > z->held_ns ? now_ns - z->held_ns : 0);
 			z->parent = list[i].parent;
 			copy_comm(z->parent_comm, list[i].parent_comm);
 			z->held_ns = now_ns;

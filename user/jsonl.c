@@ -164,9 +164,10 @@ static void learn_offset(struct jsonl_reader *r, struct ctx *c, __u64 ts_ns)
 			return;
 	}
 	sec = timegm(&tm);
-	if (sec == (time_t)-1)
+	/* 1970 to 2100, or not a time we believe. */
+	if (sec < 0 || sec > 4102444800 || usec < 0)
 		return;
-	r->info->boot_offset_ns = (__s64)sec * 1000000000 + usec * 1000 - (__s64)ts_ns;
+	r->info->boot_offset_ns = (__s64)((__u64)sec * 1000000000 + (__u64)usec * 1000 - ts_ns);
 }
 
 static int parse(struct jsonl_reader *r, json_object *o, struct rw_item *it, const char **bad)
