@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The recording format (see record.h): writer and bounded, checking reader. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "record.h"
 
 #define REC_HDR 12 /* u32 len | u16 kind | u16 0 | u32 crc */
@@ -136,15 +138,43 @@ static void dec_seed(const __u8 *p, struct rw_seed *s)
 
 /* --- writer ------------------------------------------------------------------- */
 
+/* Records are buffered here and written whole, so a recorder killed at any
+ * moment leaves only whole records behind (at most the last flush lost). */
+#define WBUF 65536
+
 struct rw_rec_writer {
-	FILE *f;
+	int fd;
 	int err;
+	size_t used;
+	__u8 buf[WBUF];
 };
+
+static int write_out(struct rw_rec_writer *w)
+{
+	size_t off = 0;
+
+	while (!w->err && off < w->used) {
+		ssize_t n = write(w->fd, w->buf + off, w->used - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			w->err = n < 0 ? -errno : -EIO;
+		else
+			off += n;
+	}
+	w->used = 0;
+	return w->err;
+}
 
 static int write_all(struct rw_rec_writer *w, const void *buf, size_t len)
 {
-	if (!w->err && fwrite(buf, 1, len, w->f) != len)
-		w->err = errno ? -errno : -EIO;
+	if (w->used + len > WBUF)
+		write_out(w);
+	if (!w->err) {
+		memcpy(w->buf + w->used, buf, len);
+		w->used += len;
+	}
 	return w->err;
 }
 
@@ -158,8 +188,8 @@ struct rw_rec_writer *rw_rec_create(const char *path, const struct rw_source_inf
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	w->f = strcmp(path, "-") ? fopen(path, "wbe") : stdout;
-	if (!w->f) {
+	w->fd = strcmp(path, "-") ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : 1;
+	if (w->fd < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 		free(w);
 		return NULL;
@@ -220,9 +250,7 @@ int rw_rec_write(struct rw_rec_writer *w, const struct rw_item *it)
 
 int rw_rec_flush(struct rw_rec_writer *w)
 {
-	if (!w->err && fflush(w->f))
-		w->err = -errno;
-	return w->err;
+	return write_out(w);
 }
 
 int rw_rec_close(struct rw_rec_writer *w)
@@ -232,7 +260,7 @@ int rw_rec_close(struct rw_rec_writer *w)
 	if (!w)
 		return 0;
 	err = rw_rec_flush(w);
-	if (w->f != stdout && fclose(w->f) && !err)
+	if (w->fd != 1 && close(w->fd) && !err)
 		err = -errno;
 	free(w);
 	return err;
