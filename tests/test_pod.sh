@@ -11,6 +11,9 @@
 . "$TOP/tests/podman.sh"
 
 POD=rwpod$$
+# Deadline of every wait: generous, since the machine may be busy (only a
+# failure waits this long).
+D=${POD_TEST_DEADLINE:-30}
 
 # t NAME FN: one case. FN runs in this shell; on failure it says why in WHY.
 # The log also gets each case's time, as a comment.
@@ -36,7 +39,7 @@ trap 'exit 130' INT HUP
 
 ns() { readlink "/proc/$1/ns/$2" 2>/dev/null; }
 gone() { [ ! -e "/proc/$1" ]; }
-no_zombies() { [ -z "$(pidns_zombies "$1")" ]; }
+no_zombies() { [ -z "$(pidns_zombies "$1" "$2")" ]; }
 running() { [ "$(pm inspect --format '{{.State.Status}}' "$1" 2>/dev/null)" = running ]; }
 parent_is() { [ "$(ppid_of "$1")" = "$2" ]; }
 ns_gone() { ! ns_hostpid "$1" "$2" >/dev/null; }
@@ -72,7 +75,7 @@ sb_orphan() {
 	set -- $(sb_run_orphan)
 	SB_O_NS=${1:-} SB_O_HOST=${2:--}
 	[ "$SB_O_HOST" != - ] || no "no orphan found (zombie_demo printed no live child)" || return
-	wait_for 5 parent_is "$SB_O_HOST" "$SB_PAUSE" ||
+	wait_for "$D" parent_is "$SB_O_HOST" "$SB_PAUSE" ||
 		no "orphan $SB_O_HOST has parent $(ppid_of "$SB_O_HOST"), not pause $SB_PAUSE" || return
 	p=$(field "$(sb_ns_cat "/proc/$SB_O_NS/status")" PPid)
 	[ "$p" = 1 ] || no "inside the sandbox the orphan's PPid is '$p', not 1" || return
@@ -81,9 +84,9 @@ sb_orphan() {
 sb_reap() {
 	[ -n "${SB_O_HOST:-}" ] && [ "$SB_O_HOST" != - ] || no "no orphan" || return
 	kill -USR1 "$SB_O_HOST" || no "cannot signal the orphan" || return
-	wait_for 10 gone "$SB_O_HOST" || no "orphan $SB_O_HOST still there: $(grep State "/proc/$SB_O_HOST/status")" || return
-	wait_for 5 no_zombies "$SB_PIDNS" || no "zombies in the sandbox: $(pidns_zombies "$SB_PIDNS")" || return
-	wait_for 5 grep -q "^pause: reaped $SB_O_NS (orphan): exit 7\$" "$SB_LOG" ||
+	wait_for "$D" gone "$SB_O_HOST" || no "orphan $SB_O_HOST still there: $(grep State "/proc/$SB_O_HOST/status")" || return
+	wait_for "$D" no_zombies "$SB_PIDNS" "$SB_PAUSE" || no "zombies in the sandbox: $(pidns_zombies "$SB_PIDNS" "$SB_PAUSE")" || return
+	wait_for "$D" grep -q "^pause: reaped $SB_O_NS (orphan): exit 7\$" "$SB_LOG" ||
 		no "pause logged no reap of $SB_O_NS: $(tr '\n' '|' <"$SB_LOG")" || return
 }
 
@@ -113,7 +116,7 @@ pm_images() {
 
 pm_solo() {
 	pm run -d --network none --name "$POD-solo" "$PM_IMG_PAUSE" >/dev/null || no "podman run of the pause image failed" || return
-	wait_for 10 running "$POD-solo" || no "the pause container is not running" || return
+	wait_for "$D" running "$POD-solo" || no "the pause container is not running" || return
 	pid=$(pm inspect --format '{{.State.Pid}}' "$POD-solo")
 	uid=$(awk '/^Uid:/ { print $2 "/" $3 }' "/proc/$pid/status")
 	[ "$uid" = 65535/65535 ] || no "pause runs as uid $uid" || return
@@ -125,7 +128,7 @@ pm_solo() {
 
 pm_pod() {
 	pod_up "$POD" || no "pod_up failed" || return
-	wait_for 10 running "$POD-app" || no "the app container is not running" || return
+	wait_for "$D" running "$POD-app" || no "the app container is not running" || return
 	POD_PAUSE=$(pod_pause_hostpid "$POD")
 	POD_PIDNS=$(ns "$POD_PAUSE" pid)
 	img=$(pm inspect --format '{{.ImageName}}' "$POD-infra")
@@ -150,7 +153,7 @@ pm_ps() {
 	have_pod || return
 	pm run -d --pod "$POD" --name "$POD-side" "$PM_IMG_APP" httpd -f -p 127.0.0.1:8080 -h /srv >/dev/null ||
 		no "cannot start a second container in the pod" || return
-	wait_for 10 running "$POD-side" || no "second container not running" || return
+	wait_for "$D" running "$POD-side" || no "second container not running" || return
 	a=$(pm exec "$POD-app" ps -o pid,comm) || no "ps in the app failed" || return
 	s=$(pm exec "$POD-side" ps -o pid,comm) || no "ps in the second container failed" || return
 	for out in "$a" "$s"; do
@@ -162,7 +165,7 @@ pm_ps() {
 
 pm_net() {
 	have_pod || return
-	wait_for 10 fetch || no "app cannot reach the second container's httpd on 127.0.0.1:8080" || return
+	wait_for "$D" fetch || no "app cannot reach the second container's httpd on 127.0.0.1:8080" || return
 	addr=$(pm exec "$POD-app" ip -o -4 addr show | grep -v ' lo ')
 	[ -n "$addr" ] || no "the pod has no network interface besides lo ($(pm_network))" || return
 	for c in app side; do
@@ -186,9 +189,9 @@ pm_orphan() {
 pm_reap() {
 	have_pod && [ "${POD_O_HOST:--}" != - ] || no "no orphan" || return
 	pod_release_orphans "$POD"
-	wait_for 10 gone "$POD_O_HOST" || no "orphan $POD_O_HOST still there: $(grep State "/proc/$POD_O_HOST/status")" || return
-	wait_for 5 no_zombies "$POD_PIDNS" || no "zombies in the pod: $(pidns_zombies "$POD_PIDNS")" || return
-	wait_for 5 logged "$POD_O_NS" || no "pause logged no reap of $POD_O_NS: $(pm logs "$POD-infra" 2>&1 | tr '\n' '|')" || return
+	wait_for "$D" gone "$POD_O_HOST" || no "orphan $POD_O_HOST still there: $(grep State "/proc/$POD_O_HOST/status")" || return
+	wait_for "$D" no_zombies "$POD_PIDNS" "$POD_PAUSE" || no "zombies in the pod: $(pidns_zombies "$POD_PIDNS" "$POD_PAUSE")" || return
+	wait_for "$D" logged "$POD_O_NS" || no "pause logged no reap of $POD_O_NS: $(pm logs "$POD-infra" 2>&1 | tr '\n' '|')" || return
 }
 
 # The articles' exact move: a container whose main process is zombie_demo.
@@ -200,9 +203,9 @@ pm_exited() {
 		no "zombie_demo container failed" || return
 	o=$(printf '%s\n' "$out" | sed -n 's/.*child PID=\([0-9][0-9]*\).*/\1/p')
 	[ -n "$o" ] || no "zombie_demo printed no child" || return
-	wait_for 20 ns_gone "$POD_PIDNS" "$o" || no "orphan $o is still in the pod" || return
-	wait_for 20 logged "$o" || no "pause logged no reap of $o: $(pm logs "$POD-infra" 2>&1 | tr '\n' '|')" || return
-	wait_for 5 no_zombies "$POD_PIDNS" || no "zombies in the pod: $(pidns_zombies "$POD_PIDNS")" || return
+	wait_for "$D" ns_gone "$POD_PIDNS" "$o" || no "orphan $o is still in the pod" || return
+	wait_for "$D" logged "$o" || no "pause logged no reap of $o: $(pm logs "$POD-infra" 2>&1 | tr '\n' '|')" || return
+	wait_for "$D" no_zombies "$POD_PIDNS" "$POD_PAUSE" || no "zombies in the pod: $(pidns_zombies "$POD_PIDNS" "$POD_PAUSE")" || return
 	pm rm -f "$POD-once" >/dev/null
 }
 
@@ -214,7 +217,7 @@ pm_restart() {
 	running "$POD-infra" || no "the infra container stopped with the app" || return
 	held="$(ns "$POD_PAUSE" net) $(ns "$POD_PAUSE" ipc) $(ns "$POD_PAUSE" uts)"
 	pm start "$POD-app" >/dev/null || no "podman start of the app failed" || return
-	wait_for 10 running "$POD-app" || no "app did not restart" || return
+	wait_for "$D" running "$POD-app" || no "app did not restart" || return
 	new=$(pm inspect --format '{{.State.Pid}}' "$POD-app")
 	[ "$new" != "$old" ] || no "the app was not restarted (same pid $new)" || return
 	after="$(ns "$new" net) $(ns "$new" ipc) $(ns "$new" uts) $(pm exec "$POD-app" hostname)"
@@ -226,7 +229,7 @@ pm_stop() {
 	have_pod || return
 	rc=$(pod_stop "$POD") || no "podman pod stop failed" || return
 	[ "$rc" = 0 ] || no "pause exited $rc" || return
-	wait_for 5 gone "$POD_PAUSE" || no "pause $POD_PAUSE still running" || return
+	wait_for "$D" gone "$POD_PAUSE" || no "pause $POD_PAUSE still running" || return
 	pod_down "$POD" || no "podman pod rm failed" || return
 	left=$(pm ps -a --format '{{.Names}}')
 	[ -z "$left" ] || no "containers left: $left" || return
