@@ -1,6 +1,7 @@
 # shellcheck shell=sh
 # Podman with a private configuration, and the pod scenario built on it.
 # Sourced by tests/test_pod.sh, images/build.sh and the demo; see docs/pod.md.
+# Source tests/lib.sh first (TOP, B, and wait_for, which sb_up uses).
 #
 # Nothing on the host is configured: pm_init writes containers.conf,
 # storage.conf and registries.conf into one directory and points Podman at
