@@ -39,11 +39,32 @@ void rw_fine_bounds(unsigned idx, __u64 *low, __u64 *high)
 	*high = *low + ((1ull << shift) - 1);
 }
 
+/* For an empty histogram: fine buckets and room for exact samples. */
 static int ensure_fine(struct rw_hist *h)
 {
 	if (!h->fine)
 		h->fine = calloc(RW_FINE_BUCKETS, sizeof(*h->fine));
-	return h->fine ? 0 : -ENOMEM;
+	if (h->fine && !h->exact)
+		h->exact = calloc(RW_EXACT_MAX, sizeof(*h->exact));
+	return h->fine && h->exact ? 0 : -ENOMEM;
+}
+
+static void drop_exact(struct rw_hist *h)
+{
+	free(h->exact);
+	h->exact = NULL;
+}
+
+/* Insert into the sorted samples (count is the number before). */
+static void exact_insert(__u64 *v, __u64 count, __u64 ns)
+{
+	__u64 i = count;
+
+	while (i > 0 && v[i - 1] > ns) {
+		v[i] = v[i - 1];
+		i--;
+	}
+	v[i] = ns;
 }
 
 int rw_hist_add(struct rw_hist *h, __u64 ns, bool fine)
@@ -57,6 +78,10 @@ int rw_hist_add(struct rw_hist *h, __u64 ns, bool fine)
 		h->min = ns;
 	if (ns > h->max)
 		h->max = ns;
+	if (h->exact && h->count < RW_EXACT_MAX)
+		exact_insert(h->exact, h->count, ns);
+	else
+		drop_exact(h);
 	h->count++;
 	h->sum += ns;
 	h->log2[rw_log2_slot(ns)]++;
@@ -86,6 +111,11 @@ int rw_hist_merge(struct rw_hist *dst, const struct rw_hist *src)
 		free(dst->fine);
 		dst->fine = NULL;
 	}
+	if (dst->exact && src->exact && dst->count + src->count <= RW_EXACT_MAX)
+		for (__u64 i = 0; i < src->count; i++)
+			exact_insert(dst->exact, dst->count + i, src->exact[i]);
+	else
+		drop_exact(dst);
 	dst->count += src->count;
 	dst->sum += src->sum;
 	for (unsigned i = 0; i < RW_LAT_SLOTS; i++)
@@ -113,6 +143,7 @@ void rw_hist_set_log2(struct rw_hist *h, __u64 count, __u64 sum, __u64 min, __u6
 void rw_hist_free(struct rw_hist *h)
 {
 	free(h->fine);
+	free(h->exact);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -143,6 +174,8 @@ __u64 rw_hist_percentile(const struct rw_hist *h, unsigned bp)
 		return h->min;
 	if (rank >= total)
 		return h->max;
+	if (h->exact && total == h->count)
+		return h->exact[rank - 1];
 
 	if (h->fine) {
 		for (unsigned i = 0; i < RW_FINE_BUCKETS; i++) {

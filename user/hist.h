@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Latency distributions: count, sum, min, max, the log2 slots the kernel
- * also keeps (enough to print), and optionally a fine histogram (128 linear
- * sub-buckets per power of two) for percentiles within 0.4%.
+ * also keeps (enough to print), and optionally the samples themselves while
+ * there are at most RW_EXACT_MAX (exact percentiles), then a fine histogram
+ * (128 linear sub-buckets per power of two: percentiles within 0.4%).
  */
 #ifndef RW_HIST_H
 #define RW_HIST_H
@@ -16,6 +17,7 @@
 #define RW_FINE_SUB (1u << RW_FINE_SUB_BITS)
 /* Values below RW_FINE_SUB are exact; then 57 octaves of RW_FINE_SUB buckets. */
 #define RW_FINE_BUCKETS (RW_FINE_SUB + (64 - RW_FINE_SUB_BITS) * RW_FINE_SUB)
+#define RW_EXACT_MAX 64
 
 struct rw_hist {
 	__u64 count;
@@ -24,6 +26,8 @@ struct rw_hist {
 	__u64 max;
 	__u64 log2[RW_LAT_SLOTS]; /* slot i: [2^i, 2^(i+1)); slot 0 also holds 0 */
 	__u32 *fine;              /* RW_FINE_BUCKETS counts, or NULL: log2 only */
+	__u64 *exact;             /* with fine: the samples, sorted, while count
+				   * <= RW_EXACT_MAX; then NULL */
 };
 
 /* Add one sample; keeps a fine histogram when @fine. -ENOMEM leaves h valid
@@ -37,7 +41,8 @@ void rw_hist_set_log2(struct rw_hist *h, __u64 count, __u64 sum, __u64 min, __u6
 void rw_hist_free(struct rw_hist *h);
 
 /* Nearest-rank percentile; @bp in basis points (5000 = p50, 9900 = p99).
- * From the fine histogram: the bucket's midpoint; from log2 slots: linear
+ * From the samples: exact; from the fine histogram: the bucket's midpoint
+ * (within 0.4%); from log2 slots: linear
  * within the slot. Always clamped to [min, max]; 0 when empty. */
 __u64 rw_hist_percentile(const struct rw_hist *h, unsigned bp);
 

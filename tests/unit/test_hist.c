@@ -84,6 +84,28 @@ static bool single_sample_is_exact(void)
 	return true;
 }
 
+static bool exact_while_few_samples(void)
+{
+	struct rw_hist h = {};
+	const __u64 v[] = { 1500654321, 90000, 1500987654, 1501234567, 120000 };
+
+	for (size_t i = 0; i < 5; i++)
+		rw_hist_add(&h, v[i], true);
+	CHECK(h.exact, "samples kept");
+	CHECK_EQ(rw_hist_percentile(&h, 5000), 1500654321); /* rank 3 of 5 */
+	CHECK_EQ(rw_hist_percentile(&h, 4000), 120000);     /* rank 2 */
+	CHECK_EQ(rw_hist_percentile(&h, 9000), 1501234567);
+	/* Past RW_EXACT_MAX the fine histogram answers, within 0.4%. */
+	for (int i = 0; i < RW_EXACT_MAX; i++)
+		rw_hist_add(&h, 1500000000, true);
+	CHECK(!h.exact, "samples dropped past RW_EXACT_MAX");
+	CHECK(rw_hist_percentile(&h, 5000) / 1000000 >= 1494 &&
+	      rw_hist_percentile(&h, 5000) / 1000000 <= 1506, "p50 %llu",
+	      (unsigned long long)rw_hist_percentile(&h, 5000));
+	rw_hist_free(&h);
+	return true;
+}
+
 static bool log2_percentiles_interpolate(void)
 {
 	struct rw_hist h = {};
@@ -176,6 +198,7 @@ UNIT_CASES(hist_cases) = {
 	{ "hist: exact nearest-rank percentiles of 1..100", exact_percentiles_small_values },
 	{ "hist: percentiles of 1..1000 ms within 0.4%", percentiles_within_resolution },
 	{ "hist: one sample is its own percentile (fine and log2)", single_sample_is_exact },
+	{ "hist: exact percentiles while there are few samples", exact_while_few_samples },
 	{ "hist: log2-only percentiles interpolate and clamp", log2_percentiles_interpolate },
 	{ "hist: merge equals adding; log2 merge drops fine", merge_fine_and_log2 },
 	{ "hist: log2 printout in the libbpf-tools form", log2_printout },
