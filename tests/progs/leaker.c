@@ -8,9 +8,9 @@
 // It creates the namespace, prints "pidns <inode>", and waits for a line on
 // stdin (the tracer is ready). Then, inside:
 //   rw-init     pid 1: forks the two below, reaps everything, exits 0
-//   rw-leaker   forks N children (rw-lchild) that exit at once, never waits
-//               for them, and exits MS (-l, default 1500) ms after they are
-//               all zombies: init adopts and reaps them
+//   rw-leaker   forks N children (rw-lchild), lets them all exit at once,
+//               never waits for them, and exits MS (-l, default 1500) ms
+//               after they are all zombies: init adopts and reaps them
 //   rw-waiter   forks one child (rw-wchild) that exits at once, and reaps
 //               it MS (-w, default 200) ms after it became a zombie
 // Every process prints "<role> <global pid>"; the outer process exits 0
@@ -99,10 +99,27 @@ static pid_t spawn_exiting(const char *role)
 static void leaker(int n, long linger_ms)
 {
 	pid_t kids[64];
+	int release[2];
+	char c;
 
 	announce("rw-leaker");
-	for (int i = 0; i < n; i++)
-		kids[i] = spawn_exiting("rw-lchild");
+	if (pipe(release))
+		_exit(1);
+	/* The children wait for the pipe's end, so all die at the same moment. */
+	for (int i = 0; i < n; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			close(release[1]);
+			announce("rw-lchild");
+			while (read(release[0], &c, 1) > 0)
+				;
+			_exit(0);
+		}
+		if (kids[i] < 0)
+			_exit(1);
+	}
+	close(release[0]);
+	close(release[1]);
 	for (int i = 0; i < n; i++)
 		until_zombie(kids[i]);
 	sleep_ms(linger_ms);
