@@ -185,17 +185,31 @@ static __always_inline struct proc_key key_of(struct task_struct *t)
 	return k;
 }
 
-/* Would a zombie of @child be reaped by the kernel instead of its parent? */
-static __always_inline bool parent_autoreaps(struct task_struct *child)
-{
-	struct sighand_struct *sighand = BPF_CORE_READ(child, parent, sighand);
-	struct k_sigaction act;
+/* What the hot paths need of a process, read once. @t must be a BTF pointer
+ * (a tp_btf argument or the current task): its fields are plain loads, far
+ * cheaper than one bpf_probe_read_kernel() call each. */
+struct facts {
+	__u64 start_ns;
+	struct pid *pid;
+	__u32 tgid;
+	__u32 nspid;
+	__u32 pidns;
+};
 
-	if (BPF_CORE_READ(child, ptrace) || BPF_CORE_READ(child, exit_signal) != SIGCHLD)
-		return false;
-	if (bpf_core_read(&act, sizeof(act), &sighand->action[SIGCHLD - 1]))
-		return false;
-	return act.sa.sa_handler == SIG_IGN || (act.sa.sa_flags & SA_NOCLDWAIT);
+static __always_inline void facts_of(struct task_struct *t, struct facts *f)
+{
+	struct task_struct *leader = t->group_leader;
+	struct pid *pid = leader->thread_pid;
+	struct upid up = {};
+	__u32 level = pid->level;
+
+	f->pid = pid;
+	f->tgid = t->tgid;
+	f->start_ns = leader->start_time;
+	if (level < MAX_PID_NS_LEVEL)
+		bpf_core_read(&up, sizeof(up), &pid->numbers[level]);
+	f->nspid = up.nr;
+	f->pidns = BPF_CORE_READ(up.ns, ns.inum);
 }
 
 /* Is @t in the target cgroup or below it, in the target hierarchy? */
@@ -231,11 +245,26 @@ static __always_inline bool in_target_cgroup(struct task_struct *t)
 }
 
 /* The sandbox filters: which processes we look at at all. */
-static __always_inline bool in_scope(struct task_struct *t)
+static __always_inline bool in_scope_ns(struct task_struct *t, __u32 pidns)
 {
-	if (targ_pidns && pidns_inum(t) != targ_pidns)
+	if (targ_pidns && pidns != targ_pidns)
 		return false;
 	if (targ_cgroup_id && !in_target_cgroup(t))
+		return false;
+	return true;
+}
+
+static __always_inline bool in_scope(struct task_struct *t)
+{
+	return in_scope_ns(t, targ_pidns ? pidns_inum(t) : 0);
+}
+
+static __always_inline bool wanted_ns(struct task_struct *subject, __u32 pidns, __u32 subject_tgid,
+				      __u32 parent, __u32 reaper)
+{
+	if (!in_scope_ns(subject, pidns))
+		return false;
+	if (targ_tgid && subject_tgid != targ_tgid && parent != targ_tgid && reaper != targ_tgid)
 		return false;
 	return true;
 }
@@ -548,32 +577,41 @@ static __always_inline void report_orphans(struct task_struct *father)
 
 static __always_inline void report_exit(struct task_struct *p)
 {
-	struct task_struct *leader = BPF_CORE_READ(p, group_leader);
-	struct task_struct *parent = BPF_CORE_READ(leader, real_parent);
-	struct signal_struct *sig = BPF_CORE_READ(p, signal);
-	struct proc_key k = key_of(p);
+	struct task_struct *leader = p->group_leader;
+	struct task_struct *parent = leader->parent; /* the one told: tracer or real */
+	struct task_struct *real_parent = leader->real_parent;
+	struct signal_struct *sig = p->signal;
 	struct proc_state st = {};
-	__u32 ppid = tgid_of(parent);
-	__u64 now = bpf_ktime_get_ns();
 	struct rw_event *e;
+	struct facts f;
+	struct proc_key k;
+	__u32 ppid = real_parent->tgid;
+	__u64 now = bpf_ktime_get_ns();
 	bool autoreap;
 
-	if (!in_scope(p))
+	facts_of(p, &f);
+	if (!in_scope_ns(p, f.pidns))
 		return;
 	count(RW_C_EXITS);
+	k.tgid = f.tgid;
+	k.pad = 0;
+	k.start_ns = f.start_ns;
 
-	st.zombie_ns = now;
-	st.parent = tgid_of(BPF_CORE_READ(leader, parent));
-	st.vpid = vpid_for(leader, BPF_CORE_READ(leader, parent));
-	st.flags = RW_F_APPROX;
-	st.pidns = pidns_inum(p);
-	st.nspid = nspid_of(leader);
-	st.ppid_at_exit = ppid;
-	leader_comm(p, st.comm);
-
-	/* Threads dying together may all see live == 0: only one reports. */
-	autoreap = parent_autoreaps(leader);
+	/* The kernel releases it in exit_notify(): no zombie ever exists. */
+	autoreap = !p->ptrace && leader->exit_signal == SIGCHLD &&
+		   (parent->sighand->action[SIGCHLD - 1].sa.sa_handler == SIG_IGN ||
+		    (parent->sighand->action[SIGCHLD - 1].sa.sa_flags & SA_NOCLDWAIT));
 	if (!autoreap) {
+		st.zombie_ns = now;
+		st.parent = parent->tgid;
+		st.vpid = pid_nr_at(f.pid, parent->thread_pid->level);
+		st.flags = RW_F_APPROX;
+		st.pidns = f.pidns;
+		st.nspid = f.nspid;
+		st.ppid_at_exit = ppid;
+		bpf_probe_read_kernel_str(st.comm, sizeof(st.comm), leader->comm);
+
+		/* Threads dying together may all see live == 0: only one reports. */
 		long err = bpf_map_update_elem(&procs, &k, &st, BPF_NOEXIST);
 
 		if (err == -17 /* EEXIST */)
@@ -582,34 +620,41 @@ static __always_inline void report_exit(struct task_struct *p)
 			count(RW_C_UNTRACKED);
 		} else {
 			struct parent_key pk = { .parent = st.parent, .vpid = st.vpid };
+
 			bpf_map_update_elem(&by_parent, &pk, &k, BPF_ANY);
 		}
 	}
 
-	if (wanted(p, ppid, 0)) {
-		e = reserve(RW_EV_EXIT);
-		if (e) {
-			fill_subject(e, p);
-			e->ppid = ppid;
-			e->status = BPF_CORE_READ(sig, flags) & SIGNAL_GROUP_EXIT ?
-					    BPF_CORE_READ(sig, group_exit_code) :
-					    BPF_CORE_READ(p, exit_code);
-			e->duration_ns = now - k.start_ns;
-			leader_comm(parent, e->parent_comm);
-			submit(e);
-		}
+	if (!wanted_ns(p, f.pidns, f.tgid, ppid, autoreap ? ppid : 0))
+		return;
+	e = reserve(RW_EV_EXIT);
+	if (e) {
+		e->pid = f.tgid;
+		e->start_ns = f.start_ns;
+		e->nspid = f.nspid;
+		e->pidns = f.pidns;
+		e->ppid = ppid;
+		e->status = sig->flags & SIGNAL_GROUP_EXIT ? sig->group_exit_code : p->exit_code;
+		e->duration_ns = now - f.start_ns;
+		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), leader->comm);
+		bpf_probe_read_kernel_str(e->parent_comm, sizeof(e->parent_comm),
+					  real_parent->group_leader->comm);
+		submit(e);
 	}
-
-	/* The kernel releases it in exit_notify(): no zombie ever exists. */
-	if (autoreap && wanted(p, ppid, ppid)) {
-		agg_reap(parent, ppid, 0);
+	if (autoreap) {
+		agg_reap(real_parent, ppid, 0);
 		e = reserve(RW_EV_REAP);
 		if (e) {
-			fill_subject(e, p);
+			e->pid = f.tgid;
+			e->start_ns = f.start_ns;
+			e->nspid = f.nspid;
+			e->pidns = f.pidns;
 			e->ppid = ppid;
 			e->reaper_pid = ppid;
 			e->via = RW_VIA_AUTOREAP;
-			leader_comm(parent, e->reaper_comm);
+			bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), leader->comm);
+			bpf_probe_read_kernel_str(e->reaper_comm, sizeof(e->reaper_comm),
+						  real_parent->group_leader->comm);
 			submit(e);
 		}
 	}
@@ -620,10 +665,12 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *p)
 {
 	/* Every thread decremented live before the tracepoint: 0 = group dead. */
-	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+	if (p->signal->live.counter != 0)
 		return 0;
 	report_exit(p);
-	report_orphans(p);
+	/* Cheap test first: most processes die childless. */
+	if (p->children.next != &p->children)
+		report_orphans(p);
 	return 0;
 }
 
@@ -640,25 +687,27 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 
 	if (sig != SIGCHLD)
 		return 0;
-	code = BPF_CORE_READ(info, si_code);
+	code = info->si_code;
 	if (code < CLD_EXITED || code > CLD_DUMPED)
 		return 0;
 	/* The dying process notifies its parent itself (or its last thread
 	 * does, for a leader that died first). Re-notifications of already
 	 * dead children during reparenting carry another pid: skip them. */
-	child = BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), group_leader);
-	if (!(BPF_CORE_READ(child, exit_state) & EXIT_ZOMBIE))
+	child = bpf_get_current_task_btf()->group_leader;
+	if (!(child->exit_state & EXIT_ZOMBIE))
 		return 0;
-	si_pid = BPF_CORE_READ(info, _sifields._sigchld._pid);
-	if (si_pid != vpid_for(child, target))
+	si_pid = info->_sifields._sigchld._pid;
+	if (si_pid != pid_nr_at(child->thread_pid, target->thread_pid->level))
 		return 0;
 
-	k = key_of(child);
+	k.tgid = child->tgid;
+	k.pad = 0;
+	k.start_ns = child->start_time;
 	st = bpf_map_lookup_elem(&procs, &k);
 	if (!st)
 		return 0;
 	struct parent_key old = { .parent = st->parent, .vpid = st->vpid };
-	struct parent_key new = { .parent = tgid_of(target), .vpid = si_pid };
+	struct parent_key new = { .parent = target->tgid, .vpid = si_pid };
 
 	st->zombie_ns = bpf_ktime_get_ns();
 	st->flags &= ~RW_F_APPROX;
@@ -765,9 +814,11 @@ int BPF_PROG(handle_free, struct task_struct *p)
 	struct proc_state *st;
 	struct proc_key k;
 
-	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
+	if (p->pid != p->tgid)
 		return 0;
-	k = key_of(p);
+	k.tgid = p->tgid;
+	k.pad = 0;
+	k.start_ns = p->start_time;
 	st = bpf_map_lookup_elem(&procs, &k);
 	/* Runs in an RCU callback: `current` is not the reaper. */
 	if (st)

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -225,20 +226,29 @@ static __u32 global_of(__u32 nspid)
 /* --- scenarios ---------------------------------------------------------------- */
 
 #define DELAY_MS 50
+/* A waiter already blocked in wait() is woken by the SIGCHLD; under load its
+ * wake-up can take a few ms: latencies of such reaps stay under this. */
+#define WAKEUP_MS 10
 
 enum wait_kind { W_WAIT4, W_WAITID, W_WNOWAIT_THEN_WAITID };
 static enum wait_kind wait_kind;
 
 /* A child exits with 5; its parent (the scene init) reaps it DELAY_MS later.
- * It tells the delay it really waited: from seeing the zombie to the wait. */
+ * It tells what bounds the true latency: from seeing the zombie to calling
+ * wait (a lower bound), and from the child's last instant before _exit to
+ * wait's return (an upper bound). */
 static void scene_delayed_wait(void)
 {
+	__u64 *exiting = mmap(NULL, sizeof(__u64), PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	pid_t c = fork();
 	siginfo_t si;
 	__u64 seen, waited;
 
-	if (c == 0)
+	if (c == 0) {
+		*exiting = now_ns();
 		_exit(5);
+	}
 	await_zombie(c);
 	seen = now_ns();
 	sleep_ms(DELAY_MS);
@@ -253,19 +263,21 @@ static void scene_delayed_wait(void)
 	}
 	tell(c);
 	tell(waited - seen);
+	tell(now_ns() - *exiting);
 }
 
 static void test_delayed_wait(const char *name, enum wait_kind kind, __u32 via)
 {
 	struct scene s = {};
 	const struct rw_event *ex, *rp;
-	long child, delay;
+	long child, delay, most;
 
 	wait_kind = kind;
 	if (!check(start_scene(&s, scene_delayed_wait, 0) == 0, name, "cannot start the scene"))
 		return;
 	child = heard(&s);
 	delay = heard(&s);
+	most = heard(&s);
 	end_scene(&s);
 	ex = find(RW_EV_EXIT, child);
 	rp = find(RW_EV_REAP, child);
@@ -277,9 +289,12 @@ static void test_delayed_wait(const char *name, enum wait_kind kind, __u32 via)
 		  "exit status %#x ppid %u, want code 5 ppid %d", ex->status, ex->ppid, s.pid) &&
 	    check(rp->via == via && rp->reaper_pid == (__u32)s.pid, name,
 		  "reap via %u by %u, want via %u by %d", rp->via, rp->reaper_pid, via, s.pid) &&
-	    check(rp->duration_ns >= (__u64)delay && rp->duration_ns < (__u64)delay + 3 * MS,
-		  name, "latency %.3f ms, want %.3f ms (the delay waited) + under 3 ms",
-		  rp->duration_ns / 1e6, delay / 1e6) &&
+	    check(rp->duration_ns >= (__u64)delay && rp->duration_ns <= (__u64)most, name,
+		  "latency %.3f ms outside [%.3f, %.3f] ms (waited .. exit to reaped)",
+		  rp->duration_ns / 1e6, delay / 1e6, most / 1e6) &&
+	    check(rp->duration_ns < (__u64)delay + WAKEUP_MS * MS, name,
+		  "latency %.3f ms, more than %d ms over the %.3f ms waited",
+		  rp->duration_ns / 1e6, WAKEUP_MS, delay / 1e6) &&
 	    check(!(rp->flags & RW_F_APPROX), name, "zombie time is approximate") &&
 	    check(ex->pidns == s.pidns && rp->pid == ex->pid && rp->start_ns == ex->start_ns,
 		  name, "pidns/pid/start mismatch"))
@@ -572,7 +587,7 @@ static void test_leader_first(void)
 	    check((ex->status >> 8) == 7, name, "status %#x, want exit code 7", ex->status) &&
 	    check(ex->duration_ns >= DELAY_MS * MS, name, "lifetime %.2f ms",
 		  ex->duration_ns / 1e6) &&
-	    check(rp->duration_ns < 5 * MS && rp->reaper_pid == (__u32)s.pid, name,
+	    check(rp->duration_ns < WAKEUP_MS * MS && rp->reaper_pid == (__u32)s.pid, name,
 		  "reap latency %.2f ms by %u", rp->duration_ns / 1e6, rp->reaper_pid))
 		printf("ok - %s\n", name);
 	else
@@ -646,7 +661,7 @@ static void test_pid_reuse(void)
 	    check(seq[0]->start_ns == seq[1]->start_ns && seq[2]->start_ns == seq[3]->start_ns &&
 			  seq[0]->start_ns != seq[2]->start_ns,
 		  name, "start times mixed") &&
-	    check(seq[1]->duration_ns >= 20 * MS && seq[3]->duration_ns < 5 * MS, name,
+	    check(seq[1]->duration_ns >= 20 * MS && seq[3]->duration_ns < WAKEUP_MS * MS, name,
 		  "latencies A %.2f ms, B %.2f ms", seq[1]->duration_ns / 1e6,
 		  seq[3]->duration_ns / 1e6))
 		printf("ok - %s\n", name);
@@ -730,7 +745,7 @@ static void test_pause(void)
 		  name, "orphan reaper %u (%s) kind %u", o->reaper_pid, o->reaper_comm,
 		  o->reaper_kind) &&
 	    check(rp->reaper_pid == (__u32)s.pid && rp->via == RW_VIA_WAIT4 &&
-			  rp->duration_ns < 5 * MS,
+			  rp->duration_ns < WAKEUP_MS * MS,
 		  name, "reap by %u via %u after %.2f ms", rp->reaper_pid, rp->via,
 		  rp->duration_ns / 1e6))
 		printf("ok - %s\n", name);
