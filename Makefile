@@ -59,7 +59,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra \
 	-Wno-unused-parameter -Werror -I$(OUTPUT)/bpf -Ivmlinux/$(ARCH) -Ibpf
 USER_CFLAGS = $(CFLAGS) -I$(OUTPUT)/bpf -Ibpf -Iuser
 # Fully static: one file that also runs in a bare initramfs or FROM scratch.
-RW_LIBS := -static -lbpf -lelf -lz -ljson-c
+# libmicrohttpd.a without its GnuTLS: user/notls.c (serve is plain HTTP).
+RW_LIBS := -static -lbpf -lelf -lz -ljson-c -lmicrohttpd -lpthread
 RW_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(filter-out user/pause.c,$(wildcard user/*.c)))
 RW_LIB_OBJS := $(filter-out $(OUTPUT)/user/reapwatch.o,$(RW_OBJS))
 
@@ -126,8 +127,8 @@ images: $(OUTPUT)/pause
 
 # Unit tests of the analysis, the formats and the readers: pure code, no BPF.
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-UNIT_OBJS := $(patsubst %,$(OUTPUT)/user/%.o,hist analysis summary record jsonl source output)
-test-progs: $(OUTPUT)/tests/unit
+UNIT_OBJS := $(patsubst %,$(OUTPUT)/user/%.o,hist analysis summary record jsonl source output attrib prom)
+test-progs: $(OUTPUT)/tests/unit $(OUTPUT)/tests/fuzz_source
 $(OUTPUT)/tests/unit: $(UNIT_SRCS) tests/unit/unit.h $(UNIT_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(UNIT_SRCS) $(UNIT_OBJS) -o $@ $(LDFLAGS) -ljson-c
