@@ -5,6 +5,9 @@
  *   header   magic "REAPWREC" | u16 version | u16 header_len | u32 flags |
  *            s64 boot_offset_ns | u64 start_ns | char release[65] | pad to
  *            header_len (>= 112; readers skip what they do not know)
+ *            boot_offset_ns: the wall-clock time (ns since the epoch) of
+ *            CLOCK_MONOTONIC 0, i.e. the boot time: every ts_ns + it is UTC.
+ *            start_ns: CLOCK_MONOTONIC when the recording started.
  *   records  u32 len | u16 kind | u16 0 | u32 crc32 | payload[len]
  *            crc32 (IEEE) covers the first 8 bytes of the record header and
  *            the payload. len <= RW_REC_MAX_PAYLOAD. Payloads may grow in

@@ -4,10 +4,29 @@
 #include <stdio.h>
 #include <string.h>
 #include "analysis.h"
+#include "output.h"
 #include "report.h"
 #include "source.h"
 #include "summary.h"
 #include "svg.h"
+
+/* Where the data comes from, in wall-clock time when the source says. */
+static void print_source(const struct rw_source *s, __u64 first, __u64 end)
+{
+	const struct rw_source_info *info = rw_source_info(s);
+	struct rw_clock c = { .offset_ns = info->boot_offset_ns };
+	char from[40], to[40];
+
+	printf("%s", info->format == RW_FMT_RECORDING ? "recording" : "trace");
+	if (info->release[0])
+		printf(" of kernel %s", info->release);
+	if (info->boot_offset_ns && first && end) {
+		rw_format_time(&c, first, from, sizeof(from));
+		rw_format_time(&c, end, to, sizeof(to));
+		printf(", %s to %s", from, to);
+	}
+	putchar('\n');
+}
 
 int rw_report(const struct rw_report_opts *o, char *err, size_t errlen)
 {
@@ -66,10 +85,12 @@ int rw_report(const struct rw_report_opts *o, char *err, size_t errlen)
 		last = rw_analysis_totals(a)->last_ns;
 	so.now_ns = end ? end : last;
 	rw_analysis_time(a, so.now_ns);
-	if (o->json)
+	if (o->json) {
 		rc = rw_summary_json(stdout, a, &so);
-	else
+	} else {
+		print_source(s, rw_analysis_totals(a)->first_ns, so.now_ns);
 		rw_summary_text(stdout, a, &so);
+	}
 	if (!rc && svg) {
 		rc = rw_svg_write(svg, o->svg, a, so.now_ns, rw_source_info(s), err, errlen);
 		if (rc == -ENOMEM)
