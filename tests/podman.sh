@@ -51,8 +51,10 @@
 # its reap by that pid with exit 7; pod_down p; pm_cleanup.
 #
 # Knobs: POD_NETWORK (auto: slirp4netns if installed, else bridge; or any
-# podman --network value), POD_PAUSE_ARGS (infra pause arguments, default -l:
-# the reap log), PM_STORAGE_DRIVER (default overlay, vfs on overlayfs).
+# podman --network value), POD_PAUSE_ARGS (infra pause arguments, default
+# "-l -g 10": the reap log, and on SIGTERM up to 10 s for the pod's other
+# processes to finish, since podman pod stop signals pause together with
+# them), PM_STORAGE_DRIVER (default overlay, vfs on overlayfs).
 
 : "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${B:=$TOP/build}"
@@ -207,7 +209,7 @@ pod_up() {
 	done
 	pm pod create --name "$1" --hostname "$1" --share pid,ipc,uts,net \
 		--network "$(pm_network)" --infra-name "$1-infra" \
-		--infra-image "$PM_IMG_PAUSE" --infra-command "/pause ${POD_PAUSE_ARGS--l}" >/dev/null &&
+		--infra-image "$PM_IMG_PAUSE" --infra-command "/pause ${POD_PAUSE_ARGS--l -g 10}" >/dev/null &&
 		pm pod start "$1" >/dev/null &&
 		pm run -d --pod "$1" --name "$1-app" "$PM_IMG_APP" sleep 86400 >/dev/null
 }

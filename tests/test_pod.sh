@@ -227,9 +227,27 @@ pm_restart() {
 
 pm_stop() {
 	have_pod || return
+	# One more app, which needs a moment to stop: it traps SIGTERM.
+	GRACE=
+	pm run -d --pod "$POD" --name "$POD-grace" "$PM_IMG_APP" sh -c \
+		'trap "usleep 300000; exit 3" TERM; touch /tmp/ready; while :; do usleep 50000; done' >/dev/null &&
+		wait_for "$D" pm exec "$POD-grace" test -e /tmp/ready && GRACE=1
 	rc=$(pod_stop "$POD") || no "podman pod stop failed" || return
 	[ "$rc" = 0 ] || no "pause exited $rc" || return
 	wait_for "$D" gone "$POD_PAUSE" || no "pause $POD_PAUSE still running" || return
+}
+
+# podman pod stop signals pause and the apps at once; with -g pause waits
+# for them instead of exiting, which would make the kernel SIGKILL them.
+pm_grace() {
+	have_pod || return
+	[ -n "$GRACE" ] || no "the container trapping SIGTERM did not start" || return
+	rc=$(pm inspect --format '{{.State.ExitCode}}' "$POD-grace")
+	[ "$rc" = 3 ] || no "it exited $rc, not 3 from its SIGTERM handler (137: SIGKILLed when pause left)" || return
+}
+
+pm_down() {
+	have_pod || return
 	pod_down "$POD" || no "podman pod rm failed" || return
 	left=$(pm ps -a --format '{{.Names}}')
 	[ -z "$left" ] || no "containers left: $left" || return
@@ -260,3 +278,5 @@ t "podman: the orphan exits and pause reaps it (logged, no zombie left)" pm_reap
 t "podman: an orphan of a container that exits is killed with it and reaped by pause" pm_exited
 t "podman: the sandbox keeps net, ipc, uts and hostname across an app restart" pm_restart
 t "podman: stopping the pod ends pause with exit 0" pm_stop
+t "podman: pause -g lets the pod's apps finish their SIGTERM handlers on pod stop" pm_grace
+t "podman: removing the pod leaves no container" pm_down
