@@ -428,8 +428,9 @@ static __always_inline void reaped(struct proc_key *k, struct proc_state *st,
 	__u32 reaper_tgid = reaper ? tgid_of(reaper) : st->parent;
 	struct rw_event *e;
 
-	if (targ_tgid && k->tgid != targ_tgid && st->parent != targ_tgid &&
-	    reaper_tgid != targ_tgid)
+	/* A process whose exit was shown has its reap shown too, whoever reaps. */
+	if (targ_tgid && !(st->flags & RW_F_SEEN) && k->tgid != targ_tgid &&
+	    st->parent != targ_tgid && reaper_tgid != targ_tgid)
 		goto out;
 	if (st->zombie_ns)
 		agg_reap(reaper, reaper_tgid, bpf_ktime_get_ns() - st->zombie_ns);
@@ -443,9 +444,8 @@ static __always_inline void reaped(struct proc_key *k, struct proc_state *st,
 	e->ppid = st->parent;
 	e->reaper_pid = reaper_tgid;
 	e->via = via;
-	e->flags = st->flags;
-	/* zombie_ns 0: a zombie from before we started, age unknown */
-	e->duration_ns = st->zombie_ns && e->ts_ns > st->zombie_ns ? e->ts_ns - st->zombie_ns : 0;
+	e->flags = st->flags & (RW_F_APPROX | RW_F_EXACT_REAP | RW_F_PRESTART);
+	e->duration_ns = e->ts_ns > st->zombie_ns ? e->ts_ns - st->zombie_ns : 0;
 	__builtin_memcpy(e->comm, st->comm, RW_COMM_LEN);
 	if (reaper)
 		leader_comm(reaper, e->reaper_comm);
@@ -606,6 +606,8 @@ static __always_inline void report_exit(struct task_struct *p)
 		st.parent = parent->tgid;
 		st.vpid = pid_nr_at(f.pid, parent->thread_pid->level);
 		st.flags = RW_F_APPROX;
+		if (wanted_ns(p, f.pidns, f.tgid, ppid, 0))
+			st.flags |= RW_F_SEEN;
 		st.pidns = f.pidns;
 		st.nspid = f.nspid;
 		st.ppid_at_exit = ppid;
@@ -868,6 +870,9 @@ int seed_zombies(struct bpf_iter__task *ctx)
 		return 0;
 	parent = t->parent;
 	k = key_of(t);
+	/* When it last ran, on the scheduler's clock: close to when it died. */
+	st.zombie_ns = t->se.exec_start;
+	st.flags = RW_F_APPROX | RW_F_PRESTART;
 	st.parent = parent->tgid;
 	st.vpid = vpid_for(t, parent);
 	st.pidns = pidns_inum(t);

@@ -32,6 +32,10 @@ enum rw_event_flags {
 	RW_F_ZOMBIE = 1 << 0,      /* orphan: it had already exited */
 	RW_F_APPROX = 1 << 1,      /* reap: zombie time taken at exit, not at notify */
 	RW_F_EXACT_REAP = 1 << 2,  /* reap: seen by fentry/release_task */
+	RW_F_SEEN = 1 << 3,        /* state only: its exit passed the filters, so
+				    * its reap is reported whoever reaps it */
+	RW_F_PRESTART = 1 << 4,    /* it was a zombie before reapwatch started;
+				    * zombie_ns is when it last ran */
 };
 
 struct rw_event {
@@ -101,11 +105,11 @@ struct rw_proc_key {
 };
 
 struct rw_proc_state {
-	__u64 zombie_ns;  /* when it became a zombie (exit time if APPROX;
-			   * 0 when it was a zombie before reapwatch started) */
+	__u64 zombie_ns;  /* when it became a zombie (exit time if APPROX; its
+			   * last run (se.exec_start) if PRESTART) */
 	__u32 parent;     /* tgid of whoever is to reap it */
 	__u32 vpid;       /* its pid as that parent sees it */
-	__u32 flags;      /* RW_F_APPROX */
+	__u32 flags;      /* RW_F_APPROX, RW_F_SEEN, RW_F_PRESTART */
 	__u32 pidns;
 	__u32 nspid;
 	__u32 ppid_at_exit;

@@ -30,34 +30,6 @@ void rw_proc_comm(__u32 pid, char comm[RW_COMM_LEN])
 	memset(comm + n, 0, RW_COMM_LEN - n);
 }
 
-__u64 rw_zombie_since(__u32 pid, __u64 start_ns, __u64 now_ns)
-{
-	char path[40], buf[512];
-	unsigned long long ms, frac = 0;
-	const char *p;
-	ssize_t n;
-	__u64 ns;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%u/sched", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strstr(buf, "se.exec_start");
-	if (!p || !(p = strchr(p, ':')) || sscanf(p + 1, " %llu.%6llu", &ms, &frac) < 1)
-		return 0;
-	/* Milliseconds of the scheduler clock, close to CLOCK_MONOTONIC. */
-	ns = ms * 1000000 + frac * 1000;
-	if (ns < start_ns || ns > now_ns)
-		return 0;
-	return ns;
-}
-
 int rw_kstats_zombies(const struct rw_loader *l, __u32 tgid, bool seeded_only, __u64 now_ns,
 		      struct rw_zombie **out, size_t *n)
 {
@@ -80,7 +52,7 @@ int rw_kstats_zombies(const struct rw_loader *l, __u32 tgid, bool seeded_only, _
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &st))
 			continue; /* reaped meanwhile */
-		if (seeded_only && st.zombie_ns)
+		if (seeded_only && !(st.flags & RW_F_PRESTART))
 			continue;
 		if (tgid && key.tgid != tgid && st.parent != tgid)
 			continue;
@@ -109,16 +81,13 @@ int rw_kstats_zombies(const struct rw_loader *l, __u32 tgid, bool seeded_only, _
 			last_parent = st.parent;
 		}
 		memcpy(z->parent_comm, last_comm, RW_COMM_LEN);
+		/* A zombie from before start carries its last run time: a
+		 * scheduler-clock estimate, kept only when it is plausible. */
 		z->since_ns = st.zombie_ns;
-		z->age_known = st.zombie_ns != 0;
+		z->age_known = st.zombie_ns >= key.start_ns && st.zombie_ns <= now_ns;
 		z->approx = st.flags & RW_F_APPROX;
-		if (!z->since_ns) {
-			z->since_ns = rw_zombie_since(key.tgid, key.start_ns, now_ns);
-			z->age_known = z->since_ns != 0;
-			z->approx = true;
-			if (!z->since_ns)
-				z->since_ns = now_ns;
-		}
+		if (!z->age_known)
+			z->since_ns = now_ns;
 		z->held_ns = z->since_ns;
 	}
 	*out = v;

@@ -12,7 +12,7 @@
 
 /* The zombies the kernel tracks now ("procs"), restricted to @tgid (subject
  * or parent) when non-zero. With @seeded_only, only those that predate us.
- * Ages of those are estimated from /proc (see rw_zombie_since). */
+ * Ages of those are when they last ran, by the kernel's scheduler clock. */
 int rw_kstats_zombies(const struct rw_loader *l, __u32 tgid, bool seeded_only, __u64 now_ns,
 		      struct rw_zombie **out, size_t *n);
 /* Replace @a's aggregates with the kernel's, and sync its zombies. */
@@ -23,9 +23,6 @@ int rw_kstats_refresh(const struct rw_loader *l, struct rw_analysis *a, __u32 tg
 int rw_kstats_sync_zombies(const struct rw_loader *l, struct rw_analysis *a, __u32 tgid,
 			   __u64 now_ns);
 
-/* When did zombie @pid (started at @start_ns) die? Best effort, from its last
- * time on a CPU (/proc/PID/sched, se.exec_start); 0 if unknown. */
-__u64 rw_zombie_since(__u32 pid, __u64 start_ns, __u64 now_ns);
 /* /proc/PID/comm into comm; empty if gone. */
 void rw_proc_comm(__u32 pid, char comm[RW_COMM_LEN]);
 
