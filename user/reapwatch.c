@@ -25,11 +25,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include "attrib.h"
 #include "cgroup_filter.h"
 #include "live.h"
 #include "loader.h"
 #include "output.h"
 #include "report.h"
+#include "serve.h"
 
 enum {
 	EXIT_OK = 0,
@@ -54,6 +56,7 @@ static const char usage_text[] =
 	"       reapwatch stats [OPTIONS]\n"
 	"       reapwatch record -o FILE [OPTIONS]\n"
 	"       reapwatch report [OPTIONS] FILE\n"
+	"       reapwatch serve [--listen ADDR:PORT] [OPTIONS]\n"
 	"Report orphan reparenting and zombie reap latency, live, from the kernel.\n"
 	"\n"
 	"Commands:\n"
@@ -62,12 +65,17 @@ static const char usage_text[] =
 	"                        parents that leak them: at -i intervals or at the end\n"
 	"  record                write the events to a recording file (-o FILE)\n"
 	"  report                the stats of a recording, or of `trace --json` output\n"
+	"  serve                 Prometheus/OpenMetrics metrics by sandbox on\n"
+	"                        http://127.0.0.1:9742/metrics, aggregated in the kernel\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json            one JSON object per line instead of columns\n"
 	"  -p, --pid PID         only events involving PID (as process, parent or reaper)\n"
 	"      --pidns INODE     only processes of this pid namespace (ls -Li /proc/PID/ns/pid)\n"
 	"      --cgroup PATH     only processes in this cgroup or below (v2, or a v1 controller)\n"
+	"      --pod UID         only processes of this pod: a Kubernetes pod UID or a Podman\n"
+	"                        pod ID (its cgroup under /sys/fs/cgroup, as --cgroup)\n"
+	"      --container ID    only processes of this container (ID, or 12+ digits of it)\n"
 	"  -d, --duration SECS   stop after SECS seconds (default: until SIGINT/SIGTERM)\n"
 	"  -b, --ringbuf BYTES   ring buffer size, a power of two (default 4194304)\n"
 	"      --no-exact        do not try the fentry/release_task exact-reap hook\n"
@@ -86,6 +94,13 @@ static const char usage_text[] =
 	"  -o, --output FILE     also record the events to FILE (implies -E)\n"
 	"Options of record:\n"
 	"  -o, --output FILE     the recording to write (\"-\": stdout); required\n"
+	"Options of serve:\n"
+	"      --listen ADDR:PORT  where to serve (default 127.0.0.1:9742; [::1]:PORT,\n"
+	"                        :PORT for every address, port 0 for any free port)\n"
+	"      --max-sandboxes N sandboxes with series of their own (default 256); the\n"
+	"                        rest are summed into pidns=\"other\"\n"
+	"      --bpf-stats       count the BPF programs' run time while serving\n"
+	"                        (BPF_ENABLE_STATS: needs CAP_SYS_ADMIN)\n"
 	"Options of report:\n"
 	"      --svg FILE        also draw a reap-latency heatmap over a timeline of\n"
 	"                        outstanding zombies, as one standalone SVG\n"
@@ -104,9 +119,11 @@ static const char usage_text[] =
 	"  reapwatch stats -E --leak-after 0.5 -d 60 --json\n"
 	"  reapwatch record -o run.rwr -d 60 && reapwatch report run.rwr\n"
 	"  reapwatch report --json --svg run.svg run.rwr\n"
-	"  reapwatch trace --json > t.jsonl; reapwatch report t.jsonl\n";
+	"  reapwatch trace --json > t.jsonl; reapwatch report t.jsonl\n"
+	"  reapwatch serve --listen 0.0.0.0:9742   # metrics for Prometheus\n"
+	"  reapwatch stats --pod 0b6b7e2c-95d4-4a43-b5a6-1b6f4c4c8f3e\n";
 
-enum command { CMD_TRACE, CMD_STATS, CMD_RECORD, CMD_REPORT };
+enum command { CMD_TRACE, CMD_STATS, CMD_RECORD, CMD_REPORT, CMD_SERVE };
 
 struct cli {
 	struct rw_load_opts load;
@@ -115,15 +132,18 @@ struct cli {
 	enum command cmd;
 	struct rw_live_opts live;     /* stats, record */
 	struct rw_report_opts report; /* report */
+	struct rw_serve_opts serve;   /* serve */
+	const char *pod, *container;  /* --pod, --container: resolved to a cgroup */
 	bool per_event;
 };
 
 /* The options each command takes (getopt codes, long-only ones included). */
 static const char *const cmd_opts[] = {
-	[CMD_TRACE] = "jpNCdbXvh",
-	[CMD_STATS] = "jpNCdbXvhLPtiEo",
-	[CMD_RECORD] = "pNCdbXvho",
+	[CMD_TRACE] = "jpNCUKdbXvh",
+	[CMD_STATS] = "jpNCUKdbXvhLPtiEo",
+	[CMD_RECORD] = "pNCUKdbXvho",
 	[CMD_REPORT] = "jLPtSh",
+	[CMD_SERVE] = "pNCUKdXvhlMB",
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -207,6 +227,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "per-event", no_argument, NULL, 'E' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "svg", required_argument, NULL, 'S' },
+		{ "pod", required_argument, NULL, 'U' },
+		{ "container", required_argument, NULL, 'K' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "max-sandboxes", required_argument, NULL, 'M' },
+		{ "bpf-stats", no_argument, NULL, 'B' },
 		{},
 	};
 	unsigned long long v;
@@ -246,6 +271,30 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'S':
 			cli->report.svg = optarg;
+			break;
+		case 'U':
+			cli->pod = optarg;
+			break;
+		case 'K':
+			cli->container = optarg;
+			break;
+		case 'l': {
+			struct sockaddr_storage ss;
+			socklen_t len;
+
+			if (rw_serve_parse_listen(optarg, &ss, &len))
+				return usage_error("invalid --listen '%s' (ADDR:PORT, e.g. "
+						   "127.0.0.1:9742 or [::1]:9742)", optarg);
+			cli->serve.listen = optarg;
+			break;
+		}
+		case 'M':
+			if (!parse_ulong(optarg, 1, 65536, &v))
+				return usage_error("invalid --max-sandboxes '%s' (1 to 65536)", optarg);
+			cli->serve.max_sandboxes = v;
+			break;
+		case 'B':
+			cli->serve.bpf_stats = true;
 			break;
 		case 'j':
 			cli->json = true;
@@ -301,6 +350,19 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (cli->cmd == CMD_RECORD && !cli->live.output)
 		return usage_error("%s", "record needs -o FILE");
+	if (cli->pod || cli->container) {
+		char dir[4096], err[4096 + 256];
+
+		if (cli->load.filter.cgroup_id || (cli->pod && cli->container))
+			return usage_error("%s", "use one of --cgroup, --pod and --container");
+		if (rw_cgroup_find("/sys/fs/cgroup", cli->pod, cli->container, dir, sizeof(dir),
+				   err, sizeof(err)) ||
+		    rw_cgroup_filter(dir, &cli->load.filter, err, sizeof(err)))
+			return usage_error("%s", err);
+		if (cli->load.verbose)
+			fprintf(stderr, "reapwatch: %s %s: cgroup %s\n", cli->pod ? "pod" : "container",
+				cli->pod ? cli->pod : cli->container, dir);
+	}
 	cli->live.json = cli->json;
 	cli->live.duration_s = cli->duration_s;
 	cli->report.json = cli->json;
@@ -310,12 +372,16 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	return EXIT_OK;
 }
 
-/* After attaching, reading the ring buffer needs no privilege: drop it all. */
-static void drop_privileges(void)
+/* After attaching, reading the ring buffer needs no privilege: drop it all.
+ * Reading maps by fd needs none either since Linux 6.5, but older kernels
+ * check CAP_BPF on every bpf() call: the map readers keep that one only. */
+static void drop_privileges(bool keep_bpf)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
 
+	if (keep_bpf)
+		data[1].effective = data[1].permitted = 1u << (39 /* CAP_BPF */ - 32);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	if (syscall(SYS_capset, &hdr, data))
 		fprintf(stderr, "reapwatch: warning: cannot drop capabilities: %s\n",
@@ -374,7 +440,7 @@ static int cmd_trace(struct cli *cli)
 		fprintf(stderr, "reapwatch: %s\n", errbuf);
 		return exit_code_of(lerr);
 	}
-	drop_privileges();
+	drop_privileges(false);
 	if (cli->load.verbose)
 		fprintf(stderr, "reapwatch: reaps seen at %s\n",
 			rw_exact(l) ? "fentry/release_task (exact)"
@@ -452,12 +518,50 @@ static int cmd_live(struct cli *cli)
 		fprintf(stderr, "reapwatch: %s\n", errbuf);
 	} else {
 		/* The in-kernel mode reads maps until the end: it keeps CAP_BPF. */
-		if (!cli->live.kernel)
-			drop_privileges();
+		drop_privileges(cli->live.kernel);
 		err = rw_live_run(lv, l, &stop);
 	}
 	rw_unload(l);
 	rw_live_free(lv);
+	return err ? EXIT_RUNTIME : EXIT_OK;
+}
+
+static int no_event(void *ctx, const struct rw_event *e)
+{
+	(void)ctx;
+	(void)e;
+	return 0;
+}
+
+/* serve: the kernel's aggregates on /metrics; no events at all. */
+static int cmd_serve(struct cli *cli)
+{
+	struct rw_loader *l = NULL;
+	struct rw_server *srv;
+	enum rw_load_error lerr;
+	char errbuf[512];
+	int err;
+
+	cli->serve.tgid = cli->load.filter.tgid;
+	cli->serve.duration_s = cli->duration_s;
+	cli->serve.verbose = cli->load.verbose;
+	cli->load.aggregate_only = true;
+	srv = rw_serve_new(&cli->serve, errbuf, sizeof(errbuf));
+	if (!srv) {
+		fprintf(stderr, "reapwatch: %s\n", errbuf);
+		return EXIT_RUNTIME;
+	}
+	lerr = rw_load(&cli->load, no_event, NULL, &l, errbuf, sizeof(errbuf));
+	if (lerr) {
+		fprintf(stderr, "reapwatch: %s\n", errbuf);
+		rw_serve_free(srv);
+		return exit_code_of(lerr);
+	}
+	err = rw_serve_run(srv, l, &stop, errbuf, sizeof(errbuf));
+	if (err)
+		fprintf(stderr, "reapwatch: %s\n", errbuf);
+	rw_serve_free(srv);
+	rw_unload(l);
 	return err ? EXIT_RUNTIME : EXIT_OK;
 }
 
@@ -482,6 +586,7 @@ int main(int argc, char **argv)
 		static const char *const names[] = {
 			[CMD_TRACE] = "trace", [CMD_STATS] = "stats",
 			[CMD_RECORD] = "record", [CMD_REPORT] = "report",
+			[CMD_SERVE] = "serve",
 		};
 		size_t i;
 
@@ -506,6 +611,8 @@ int main(int argc, char **argv)
 		return cmd_live(&cli);
 	case CMD_REPORT:
 		return cmd_report(&cli);
+	case CMD_SERVE:
+		return cmd_serve(&cli);
 	default:
 		return cmd_trace(&cli);
 	}
