@@ -12,7 +12,7 @@ set -eu
 build="make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev musl-tools
        libjson-c-dev libmicrohttpd-dev pkg-config file"
 demo="util-linux procps"
-test="$demo strace podman runc catatonit tini dumb-init busybox-static
+test="$demo strace podman runc slirp4netns catatonit tini dumb-init busybox-static
       librsvg2-bin jq prometheus curl cpio qemu-system-x86 cppcheck clang-tidy"
 bench="$test bpftrace hyperfine"
 

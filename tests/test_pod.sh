@@ -26,6 +26,7 @@ t() {
 no() { WHY=$*; return 1; }
 
 cleanup() {
+	[ -n "${RW_PID:-}" ] && kill -INT "$RW_PID" 2>/dev/null
 	if [ -n "${SB_UNSHARE:-}" ]; then
 		kill -KILL "$SB_PAUSE" "$SB_UNSHARE" 2>/dev/null
 		wait "$SB_UNSHARE" 2>/dev/null
@@ -174,8 +175,19 @@ pm_net() {
 	done
 }
 
+# reapwatch on the host, filtered to the pod's pid namespace, from before the
+# orphan is made until it is reaped.
+rw_start() {
+	RW_OUT=$(mktemp) RW_ERR=$(mktemp)
+	"$B/reapwatch" --json -v --pidns "$(printf '%s' "$POD_PIDNS" | tr -dc 0-9)" \
+		>"$RW_OUT" 2>"$RW_ERR" &
+	RW_PID=$!
+	wait_for "$D" grep -q "reaps seen at" "$RW_ERR"
+}
+
 pm_orphan() {
 	have_pod || return
+	rw_start || no "reapwatch did not attach: $(cat "$RW_ERR")" || return
 	# shellcheck disable=SC2046 # split into PODPID HOSTPID
 	set -- $(pod_run_orphan_app "$POD")
 	POD_O_NS=${1:-} POD_O_HOST=${2:--}
@@ -192,6 +204,29 @@ pm_reap() {
 	wait_for "$D" gone "$POD_O_HOST" || no "orphan $POD_O_HOST still there: $(grep State "/proc/$POD_O_HOST/status")" || return
 	wait_for "$D" no_zombies "$POD_PIDNS" "$POD_PAUSE" || no "zombies in the pod: $(pidns_zombies "$POD_PIDNS" "$POD_PAUSE")" || return
 	wait_for "$D" logged "$POD_O_NS" || no "pause logged no reap of $POD_O_NS: $(pm logs "$POD-infra" 2>&1 | tr '\n' '|')" || return
+}
+
+# The events of that orphan, as reapwatch saw them from the host.
+pm_reapwatch() {
+	[ -n "${RW_PID:-}" ] && [ "${POD_O_HOST:--}" != - ] || no "no reapwatch or no orphan" || return
+	wait_for "$D" grep -q "\"type\":\"reap\",[^}]*\"pid\":$POD_O_HOST," "$RW_OUT"
+	kill -INT "$RW_PID"; wait "$RW_PID"
+	ev=$(grep "\"pid\":$POD_O_HOST," "$RW_OUT")
+	rm -f "$RW_OUT" "$RW_ERR"; RW_PID=
+	ns=$(printf '%s' "$POD_PIDNS" | tr -dc 0-9)
+	o=$(printf '%s\n' "$ev" | grep '"type":"orphan"')
+	r=$(printf '%s\n' "$ev" | grep '"type":"reap"')
+	x=$(printf '%s\n' "$ev" | grep '"type":"exit"')
+	[ "$(printf '%s\n' "$o" | grep -c .)" = 1 ] || no "want one orphan event: $(flat "$ev")" || return
+	for want in "\"nspid\":$POD_O_NS," "\"pidns\":$ns," "\"reaper_pid\":$POD_PAUSE," \
+		'"reaper_comm":"pause"' '"reaper_kind":"pidns_init"' '"zombie":false'; do
+		case $o in *"$want"*) ;; *) no "orphan event lacks $want: $o"; return ;; esac
+	done
+	case $x in *"\"ppid\":$POD_PAUSE,"*'"exit_code":7,'*) ;;
+	*) no "exit event wants ppid $POD_PAUSE and exit code 7: $x"; return ;; esac
+	for want in "\"reaper_pid\":$POD_PAUSE," '"reaper_comm":"pause"' '"via":"wait4"'; do
+		case $r in *"$want"*) ;; *) no "reap event lacks $want: $r"; return ;; esac
+	done
 }
 
 # The articles' exact move: a container whose main process is zombie_demo.
@@ -275,6 +310,7 @@ t "podman: containers in the pod see pause as PID 1 and each other's processes" 
 t "podman: containers in the pod share localhost and the hostname" pm_net
 t "podman: an app's orphan is reparented to pause (PID 1 of the pod)" pm_orphan
 t "podman: the orphan exits and pause reaps it (logged, no zombie left)" pm_reap
+t "podman: reapwatch on the host reports the orphan and its reap by the pod's pause" pm_reapwatch
 t "podman: an orphan of a container that exits is killed with it and reaped by pause" pm_exited
 t "podman: the sandbox keeps net, ipc, uts and hostname across an app restart" pm_restart
 t "podman: stopping the pod ends pause with exit 0" pm_stop
