@@ -638,7 +638,10 @@ static __always_inline void report_exit(struct task_struct *p)
 		e->ppid = ppid;
 		e->status = sig->flags & SIGNAL_GROUP_EXIT ? sig->group_exit_code : p->exit_code;
 		e->duration_ns = now - f.start_ns;
-		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), leader->comm);
+		if (autoreap)
+			bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), leader->comm);
+		else
+			__builtin_memcpy(e->comm, st.comm, sizeof(e->comm));
 		bpf_probe_read_kernel_str(e->parent_comm, sizeof(e->parent_comm),
 					  real_parent->group_leader->comm);
 		submit(e);
