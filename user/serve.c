@@ -193,6 +193,19 @@ struct rw_server *rw_serve_new(const struct rw_serve_opts *o, char *err, size_t 
 		goto fail;
 	}
 	s->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->fd < 0 && errno == EAFNOSUPPORT && ss.ss_family == AF_INET6 &&
+	    (listen_on[0] == ':' || listen_on[0] == '*')) {
+		/* every address, on a system without IPv6: the IPv4 ones */
+		struct sockaddr_in *a = (void *)&ss;
+		unsigned short port = ((struct sockaddr_in6 *)&ss)->sin6_port;
+
+		memset(&ss, 0, sizeof(ss));
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_ANY);
+		a->sin_port = port;
+		len = sizeof(*a);
+		s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	}
 	if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(s->fd, (struct sockaddr *)&ss, len) || listen(s->fd, 128)) {
 		snprintf(err, errlen, "cannot listen on %s: %s", listen_on, strerror(errno));
