@@ -133,6 +133,8 @@ start() {
 	# the same with room for one sandbox: the second one goes to "other"
 	rw_start bound --pidns "$SB" --max-sandboxes 1 || return
 	M=$RW_PORT
+	# a busy port: refused before loading anything
+	expect_rc 1 "cannot listen on 127.0.0.1:$A" "$RW" serve --listen "127.0.0.1:$A" || return
 	capeff=$(awk '/^CapEff/ { print $2 }' "/proc/$A_PID/status")
 	# CAP_BPF (39) and CAP_SYS_PTRACE (19) only
 	[ "$capeff" = 0000008000080000 ] || no "serving with CapEff $capeff" || return
@@ -583,7 +585,7 @@ pm_down() {
 }
 
 t "serve: command line: --listen, --max-sandboxes, --pod/--container errors, exit 2" cli
-t "serve: loads on a sandbox's pid namespace, keeps only CAP_BPF and CAP_SYS_PTRACE" start
+t "serve: loads on a sandbox's pid namespace, keeps only CAP_BPF and CAP_SYS_PTRACE; busy port: exit 1" start
 t "serve: text passes promtool; OpenMetrics on request (# EOF); HEAD" formats
 t "serve: a real Prometheus scrapes it every second" prom_up
 t "serve: orphans adopted and reaped by pause, counted by sandbox (Prometheus API)" orphans
