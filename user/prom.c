@@ -130,6 +130,8 @@ static __u64 slot_sum(const __u64 *slots, unsigned below)
 int rw_prom_write(FILE *f, const struct rw_prom *p, bool om)
 {
 	static const char *const kinds[2] = { "subreaper", "pidns_init" };
+	/* no array, no entries (whatever the counts say) */
+	const size_t nseries = p->series ? p->nseries : 0, nprogs = p->progs ? p->nprogs : 0;
 	struct labels none = {}, l;
 	char le[32];
 
@@ -145,7 +147,7 @@ int rw_prom_write(FILE *f, const struct rw_prom *p, bool om)
 
 	family(f, om, "reapwatch_reaps", COUNTER,
 	       "Zombies reaped by the processes of a sandbox, of those seen dying.");
-	for (size_t i = 0; i < p->nseries; i++) {
+	for (size_t i = 0; i < nseries; i++) {
 		sandbox_labels(&l, &p->series[i]);
 		sample_u64(f, "reapwatch_reaps", "_total", &l, NULL, NULL,
 			   slot_sum(p->series[i].slots, RW_LAT_SLOTS));
@@ -153,7 +155,7 @@ int rw_prom_write(FILE *f, const struct rw_prom *p, bool om)
 
 	family(f, om, "reapwatch_orphans", COUNTER,
 	       "Orphans adopted by the processes of a sandbox, by the kind of reaper.");
-	for (size_t i = 0; i < p->nseries; i++) {
+	for (size_t i = 0; i < nseries; i++) {
 		sandbox_labels(&l, &p->series[i]);
 		for (int k = 0; k < 2; k++)
 			sample_u64(f, "reapwatch_orphans", "_total", &l, "kind", kinds[k],
@@ -162,7 +164,7 @@ int rw_prom_write(FILE *f, const struct rw_prom *p, bool om)
 
 	family(f, om, "reapwatch_reap_latency_seconds", HISTOGRAM,
 	       "Time from exit (the SIGCHLD) to reap, by the sandbox of the reaper.");
-	for (size_t i = 0; i < p->nseries; i++) {
+	for (size_t i = 0; i < nseries; i++) {
 		const struct rw_prom_series *s = &p->series[i];
 
 		sandbox_labels(&l, s);
@@ -180,14 +182,14 @@ int rw_prom_write(FILE *f, const struct rw_prom *p, bool om)
 
 	family(f, om, "reapwatch_zombies", GAUGE,
 	       "Processes of a sandbox that exited and are not reaped yet.");
-	for (size_t i = 0; i < p->nseries; i++) {
+	for (size_t i = 0; i < nseries; i++) {
 		sandbox_labels(&l, &p->series[i]);
 		sample_u64(f, "reapwatch_zombies", "", &l, NULL, NULL, p->series[i].zombies);
 	}
 
 	family(f, om, "reapwatch_zombie_oldest_age_seconds", GAUGE,
 	       "Age of the oldest unreaped zombie of a sandbox (0: none).");
-	for (size_t i = 0; i < p->nseries; i++) {
+	for (size_t i = 0; i < nseries; i++) {
 		sandbox_labels(&l, &p->series[i]);
 		sample_secs(f, "reapwatch_zombie_oldest_age_seconds", "", &l, NULL, NULL,
 			    p->series[i].oldest_ns);
@@ -205,7 +207,7 @@ int rw_prom_write(FILE *f, const struct rw_prom *p, bool om)
 
 	family(f, om, "reapwatch_sandbox", INFO,
 	       "A sandbox: its pid namespace, its init (PID 1) and the init's cgroup.");
-	for (size_t i = 0; i < p->nseries; i++) {
+	for (size_t i = 0; i < nseries; i++) {
 		const struct rw_prom_series *s = &p->series[i];
 		char pid[16];
 
@@ -236,12 +238,12 @@ int rw_prom_write(FILE *f, const struct rw_prom *p, bool om)
 	if (p->bpf_stats == 1) {
 		family(f, om, "reapwatch_bpf_prog_run_seconds", COUNTER,
 		       "CPU time spent in each of reapwatch's BPF programs.");
-		for (size_t i = 0; i < p->nprogs; i++)
+		for (size_t i = 0; i < nprogs; i++)
 			sample_secs(f, "reapwatch_bpf_prog_run_seconds", "_total", &none, "prog",
 				    p->progs[i].name, p->progs[i].run_ns);
 		family(f, om, "reapwatch_bpf_prog_runs", COUNTER,
 		       "Runs of each of reapwatch's BPF programs.");
-		for (size_t i = 0; i < p->nprogs; i++)
+		for (size_t i = 0; i < nprogs; i++)
 			sample_u64(f, "reapwatch_bpf_prog_runs", "_total", &none, "prog",
 				   p->progs[i].name, p->progs[i].run_cnt);
 	}
@@ -253,14 +255,15 @@ int rw_prom_write(FILE *f, const struct rw_prom *p, bool om)
 /* The q of one media range ("type/sub;a=b;q=0.5"): 1 if not given. */
 static double quality(const char *r, size_t n)
 {
-	const char *q = r;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i + 1;
 
-	while ((q = memchr(q, ';', r + n - q))) {
-		q++;
-		while (q < r + n && *q == ' ')
-			q++;
-		if (r + n - q > 2 && (q[0] == 'q' || q[0] == 'Q') && q[1] == '=')
-			return strtod(q + 2, NULL);
+		if (r[i] != ';')
+			continue;
+		while (j < n && r[j] == ' ')
+			j++;
+		if (j + 2 < n && (r[j] == 'q' || r[j] == 'Q') && r[j + 1] == '=')
+			return strtod(r + j + 2, NULL);
 	}
 	return 1;
 }

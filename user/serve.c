@@ -736,7 +736,7 @@ static void keep_only_caps(void)
 			strerror(errno));
 }
 
-int rw_serve_run(struct rw_server *s, struct rw_loader *l, volatile sig_atomic_t *stop,
+int rw_serve_run(struct rw_server *s, struct rw_loader *l, const volatile sig_atomic_t *stop,
 		 char *err, size_t errlen)
 {
 	sigset_t block, old;

@@ -44,7 +44,7 @@ struct rw_server *rw_serve_new(const struct rw_serve_opts *o, char *err, size_t 
 /* Seeds the zombies that predate us, drops the capabilities serving does
  * not need, serves until *stop or the duration ends. 0 or -errno with a
  * message in err. */
-int rw_serve_run(struct rw_server *s, struct rw_loader *l, volatile sig_atomic_t *stop,
+int rw_serve_run(struct rw_server *s, struct rw_loader *l, const volatile sig_atomic_t *stop,
 		 char *err, size_t errlen);
 void rw_serve_free(struct rw_server *s);
 
