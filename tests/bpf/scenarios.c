@@ -170,21 +170,21 @@ static void stop_scene(struct scene *s)
 
 /* --- assertions -------------------------------------------------------------- */
 
-static bool check(bool cond, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static bool check(bool cond, const char *name, const char *fmt, ...)
+/* check(COND, NAME, FMT, ...): true when COND holds, else prints "not ok"
+ * and is false. A macro, so that static analysis sees COND itself. */
+#define check(cond, name, ...) ((cond) ? true : (check_failed(name, __VA_ARGS__), false))
+static void check_failed(const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void check_failed(const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cond)
-		return true;
 	printf("not ok - %s: ", name);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
 	failures++;
-	return false;
 }
 
 static int count_events(__u32 type, __u32 nspid)
