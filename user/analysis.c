@@ -541,7 +541,8 @@ size_t rw_analysis_reapers(const struct rw_analysis *a, const struct rw_reaper_s
 {
 	size_t n = collect_tree(a->reapers, a->n_reapers, (const void ***)out);
 
-	qsort(*out, n, sizeof(**out), by_reaps);
+	if (n > 1) /* *out is NULL when out of memory */
+		qsort(*out, n, sizeof(**out), by_reaps);
 	return n;
 }
 
@@ -549,7 +550,8 @@ size_t rw_analysis_parents(const struct rw_analysis *a, const struct rw_parent_s
 {
 	size_t n = collect_tree(a->parents, a->n_parents, (const void ***)out);
 
-	qsort(*out, n, sizeof(**out), by_orphaned);
+	if (n > 1) /* *out is NULL when out of memory */
+		qsort(*out, n, sizeof(**out), by_orphaned);
 	return n;
 }
 
@@ -557,7 +559,8 @@ size_t rw_analysis_zombies(const struct rw_analysis *a, const struct rw_zombie *
 {
 	size_t n = collect_tree(a->zombies, a->n_zombies, (const void ***)out);
 
-	qsort(*out, n, sizeof(**out), by_age);
+	if (n > 1) /* *out is NULL when out of memory */
+		qsort(*out, n, sizeof(**out), by_age);
 	return n;
 }
 
