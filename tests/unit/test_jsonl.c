@@ -45,7 +45,7 @@ static bool round_trip_through_trace_writer(void)
 		  .ppid = 1, .reaper_pid = 1, .via = RW_VIA_WAITID, .flags = RW_F_APPROX,
 		  .comm = "\x01weird\xff", .reaper_comm = "0123456789abcde" },
 	};
-	struct rw_clock clock = { .offset_ns = 1700000000ll * 1000000000ll };
+	struct rw_clock clock = { .offset_ns = 1700000000LL * 1000000000LL };
 	struct rw_item got[8];
 	char *text = NULL, err[256];
 	size_t len = 0;
@@ -130,14 +130,16 @@ static bool long_line_is_refused(void)
 	size_t len = 100000;
 	char *text = malloc(len + 1), err[256];
 	struct rw_item got[1];
+	int rc;
 
 	CHECK(text, "alloc");
 	memset(text, ' ', len);
 	text[0] = '{';
 	text[len] = '\0';
-	CHECK_EQ(read_text(text, got, 1, err, sizeof(err)), -EBADMSG);
+	rc = read_text(text, got, 1, err, sizeof(err));
+	free(text); /* before the checks: a failing one returns */
+	CHECK_EQ(rc, -EBADMSG);
 	CHECK(strstr(err, "offset 0 (line 1): line longer than 8192 bytes"), "'%s'", err);
-	free(text);
 	return true;
 }
 
@@ -158,7 +160,7 @@ static bool unknown_types_and_blanks_skipped(void)
 	CHECK_EQ(got[0].ev.pid, 2);
 	CHECK_EQ(rw_source_next(s, &got[1]), 0);
 	/* The wall clock learnt from "time": 2026-11-23T10:00:00.000001Z - 5 ns. */
-	CHECK(rw_source_info(s)->boot_offset_ns == 1795428000000001000ll - 5, "offset %lld",
+	CHECK(rw_source_info(s)->boot_offset_ns == 1795428000000001000LL - 5, "offset %lld",
 	      (long long)rw_source_info(s)->boot_offset_ns);
 	rw_source_close(s);
 	fclose(f);
