@@ -25,7 +25,6 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	struct rw_item it;
 	char err[RW_SRC_ERRLEN];
 	FILE *f;
-	int rc;
 
 	if (!null)
 		null = fopen("/dev/null", "w");
@@ -35,7 +34,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	a = rw_analysis_new(&ao);
 	if (s && a) {
 		rw_analysis_time(a, rw_source_info(s)->start_ns);
-		while ((rc = rw_source_next(s, &it)) > 0) {
+		while (rw_source_next(s, &it) > 0) {
 			if (it.kind == RW_ITEM_EVENT)
 				rw_analysis_event(a, &it.ev);
 			else if (it.kind == RW_ITEM_SEED)
