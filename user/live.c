@@ -187,7 +187,7 @@ static void check_lost(struct rw_live *lv, struct rw_loader *l, bool force)
 	put(lv, &it);
 }
 
-int rw_live_run(struct rw_live *lv, struct rw_loader *l, volatile sig_atomic_t *stop)
+int rw_live_run(struct rw_live *lv, struct rw_loader *l, const volatile sig_atomic_t *stop)
 {
 	__u64 start = mono_ns(), deadline = 0, next_print = 0, next_sync = 0, now;
 	struct rw_item end = { .kind = RW_ITEM_END };

@@ -32,7 +32,7 @@ int rw_live_event(void *ctx, const struct rw_event *e);
  * create the recording. Returns 0 or -errno with a message. */
 int rw_live_start(struct rw_live *lv, struct rw_loader *l, char *err, size_t errlen);
 /* Until *stop or the duration ends; prints the summaries. 0 or -errno. */
-int rw_live_run(struct rw_live *lv, struct rw_loader *l, volatile sig_atomic_t *stop);
+int rw_live_run(struct rw_live *lv, struct rw_loader *l, const volatile sig_atomic_t *stop);
 void rw_live_free(struct rw_live *lv);
 
 #endif
