@@ -23,6 +23,9 @@ MUSLCC   := $(shell command -v musl-gcc 2>/dev/null)
 # Sanitizers need glibc and a dynamic link: EXTRA_CFLAGS=-fsanitize=... picks both.
 SANITIZE := $(findstring -fsanitize,$(EXTRA_CFLAGS))
 PAUSE_CC ?= $(if $(and $(MUSLCC),$(if $(SANITIZE),,y)),$(MUSLCC),$(CC))
+# reapwatch and the test programs link statically, sanitizer builds dynamically
+# (ASan cannot be static); STATIC= forces a dynamic link.
+STATIC   ?= $(if $(SANITIZE),,-static)
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
@@ -60,7 +63,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra \
 USER_CFLAGS = $(CFLAGS) -I$(OUTPUT)/bpf -Ibpf -Iuser
 # Fully static: one file that also runs in a bare initramfs or FROM scratch.
 # libmicrohttpd.a without its GnuTLS: user/notls.c (serve is plain HTTP).
-RW_LIBS := -static -lbpf -lelf -lz -ljson-c -lmicrohttpd -lpthread
+RW_LIBS := $(STATIC) -lbpf -lelf -lz -ljson-c -lmicrohttpd -lpthread
 RW_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(filter-out user/pause.c,$(wildcard user/*.c)))
 RW_LIB_OBJS := $(filter-out $(OUTPUT)/user/reapwatch.o,$(RW_OBJS))
 
@@ -104,7 +107,7 @@ test-progs: $(OUTPUT)/pause $(TEST_PROGS) $(OUTPUT)/tests/bpf_scenarios
 
 $(OUTPUT)/tests/%: tests/progs/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -static -pthread $< -o $@ $(LDFLAGS)
+	$(Q)$(CC) $(CFLAGS) $(STATIC) -pthread $< -o $@ $(LDFLAGS)
 
 $(OUTPUT)/tests:
 	$(Q)mkdir -p $@

@@ -1,7 +1,7 @@
 # Helpers for shell test files: source this, then call ok/fail/skip per case.
 # shellcheck shell=sh
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-B=$TOP/build
+B=${RW_BUILD:-$TOP/build}	# RW_BUILD: test another build (e.g. build/asan)
 
 ok() { echo "ok - $1"; }
 fail() { echo "not ok - $1: $2"; }
