@@ -101,13 +101,6 @@ test: deps-test
 	$(Q)$(MAKE) --no-print-directory all test-progs
 	$(Q)sh tests/run.sh
 
-# Only the second kernel: Debian 12's 6.1 under qemu runs the BPF scenarios
-# and the pause suite (docs/kernels.md). `make test` runs it too.
-test-kernels: deps-test
-	$(Q)$(MAKE) --no-print-directory all test-progs
-	$(Q)sh tests/run.sh kernels
-.PHONY: test-kernels
-
 # Scenario programs the tests run: static, so they also run in a bare guest.
 TEST_PROGS := $(patsubst tests/progs/%.c,$(OUTPUT)/tests/%,$(wildcard tests/progs/*.c))
 test-progs: $(OUTPUT)/pause $(TEST_PROGS) $(OUTPUT)/tests/bpf_scenarios
@@ -143,18 +136,40 @@ $(OUTPUT)/tests/unit: $(UNIT_SRCS) tests/unit/unit.h $(UNIT_OBJS) | $(OUTPUT)/te
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(UNIT_SRCS) $(UNIT_OBJS) -o $@ $(LDFLAGS) -ljson-c
 
-# libFuzzer target for report's input readers (clang, ASan, UBSan):
-#   make fuzz [FUZZ_SECONDS=60]   runs it from the committed seed corpus
+# libFuzzer targets (clang, ASan, UBSan), each with a committed seed corpus:
+#   make fuzz [FUZZ=source|cgroup|cli] [FUZZ_SECONDS=60]
+# source: report's readers (tests/fuzz/corpus); cgroup: the cgroup-path parsers
+# and cli: the command line (tests/fuzz/corpus-NAME). tests/test_fuzz.sh runs
+# each briefly; docs/hardening.md has the longer runs.
+FUZZ ?= source
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := $(patsubst %,user/%.c,hist analysis summary record jsonl source)
 $(OUTPUT)/tests/fuzz_source: tests/fuzz/fuzz_source.c $(FUZZ_SRCS) $(wildcard user/*.h) | $(OUTPUT)/tests
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		$(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuser $< $(FUZZ_SRCS) -o $@ -ljson-c
-fuzz: $(OUTPUT)/tests/fuzz_source
-	$(Q)mkdir -p $(OUTPUT)/fuzz-corpus
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	$(WARN) -std=gnu11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -Ibpf -Iuser
+# cgroup_filter.c is compiled into the target (its parsers are static).
+$(OUTPUT)/tests/fuzz_cgroup: tests/fuzz/fuzz_cgroup.c user/cgroup_filter.c user/attrib.c \
+		$(wildcard user/*.h) | $(OUTPUT)/tests
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< user/attrib.c -o $@
+# reapwatch.c is compiled into the target, the rest of reapwatch linked dynamically.
+FUZZ_CLI_SRCS := $(filter-out user/pause.c user/reapwatch.c user/notls.c,$(wildcard user/*.c))
+$(OUTPUT)/tests/fuzz_cli: tests/fuzz/fuzz_cli.c user/reapwatch.c $(FUZZ_CLI_SRCS) $(wildcard user/*.h) \
+		$(OUTPUT)/bpf/reapwatch.skel.h | $(OUTPUT)/tests
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -I$(OUTPUT)/bpf $< $(FUZZ_CLI_SRCS) -o $@ \
+		-lbpf -lelf -lz -ljson-c -lmicrohttpd -lpthread
+test-progs: $(OUTPUT)/tests/fuzz_cgroup $(OUTPUT)/tests/fuzz_cli
+
+FUZZ_CORPUS = $(if $(filter source,$(FUZZ)),tests/fuzz/corpus,tests/fuzz/corpus-$(FUZZ))
+fuzz: $(OUTPUT)/tests/fuzz_$(FUZZ)
+	$(Q)mkdir -p $(OUTPUT)/fuzz-corpus$(if $(filter-out source,$(FUZZ)),-$(FUZZ))
 	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=1024 -timeout=10 \
-		$(OUTPUT)/fuzz-corpus tests/fuzz/corpus
+		$(patsubst %,-dict=%,$(wildcard tests/fuzz/$(FUZZ).dict)) \
+		$(OUTPUT)/fuzz-corpus$(if $(filter-out source,$(FUZZ)),-$(FUZZ)) $(FUZZ_CORPUS)
 .PHONY: fuzz
 
 # The live demo: pause reaping orphans while reapwatch reports it.
