@@ -179,7 +179,7 @@ pm_net() {
 # orphan is made until it is reaped.
 rw_start() {
 	RW_OUT=$(mktemp) RW_ERR=$(mktemp)
-	"$B/reapwatch" --json -v --pidns "$(printf '%s' "$POD_PIDNS" | tr -dc 0-9)" \
+	"$B/reapwatch" --json -a -v --pidns "$(printf '%s' "$POD_PIDNS" | tr -dc 0-9)" \
 		>"$RW_OUT" 2>"$RW_ERR" &
 	RW_PID=$!
 	wait_for "$D" grep -q "reaps seen at" "$RW_ERR"
@@ -226,6 +226,11 @@ pm_reapwatch() {
 	*) no "exit event wants ppid $POD_PAUSE and exit code 7: $x"; return ;; esac
 	for want in "\"reaper_pid\":$POD_PAUSE," '"reaper_comm":"pause"' '"via":"wait4"'; do
 		case $r in *"$want"*) ;; *) no "reap event lacks $want: $r"; return ;; esac
+	done
+	# -a: the sandbox is the pod: its init is pause, its cgroup names the pod
+	for want in "\"sandbox\":{\"init_pid\":$POD_PAUSE," '"init_comm":"pause"' \
+		'"runtime":"podman"' '"pod_uid":"'"$(pm pod inspect --format '{{.Id}}' "$POD")"'"'; do
+		case $o in *"$want"*) ;; *) no "orphan event lacks $want: $o"; return ;; esac
 	done
 }
 
@@ -310,7 +315,7 @@ t "podman: containers in the pod see pause as PID 1 and each other's processes" 
 t "podman: containers in the pod share localhost and the hostname" pm_net
 t "podman: an app's orphan is reparented to pause (PID 1 of the pod)" pm_orphan
 t "podman: the orphan exits and pause reaps it (logged, no zombie left)" pm_reap
-t "podman: reapwatch on the host reports the orphan and its reap by the pod's pause" pm_reapwatch
+t "podman: reapwatch on the host reports the orphan and its reap by the pod's pause, attributed to the pod" pm_reapwatch
 t "podman: an orphan of a container that exits is killed with it and reaped by pause" pm_exited
 t "podman: the sandbox keeps net, ipc, uts and hostname across an app restart" pm_restart
 t "podman: stopping the pod ends pause with exit 0" pm_stop

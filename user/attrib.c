@@ -451,6 +451,57 @@ int rw_sandbox_scan(int (*fn)(void *ctx, const struct rw_sandbox *sb), void *ctx
 	return found;
 }
 
+#define CACHE_MAX 4096
+#define RESCAN_NS 1000000000ull
+
+struct rw_sandbox_cache {
+	struct rw_sandbox *sb;
+	size_t n;
+	__u64 scanned_ns;
+	bool scanned;
+};
+
+struct rw_sandbox_cache *rw_sandbox_cache_new(void)
+{
+	return calloc(1, sizeof(struct rw_sandbox_cache));
+}
+
+static int cache_add(void *ctx, const struct rw_sandbox *sb)
+{
+	struct rw_sandbox_cache *c = ctx;
+
+	if (c->n == CACHE_MAX)
+		return 1;
+	c->sb[c->n++] = *sb;
+	return 0;
+}
+
+const struct rw_sandbox *rw_sandbox_lookup(struct rw_sandbox_cache *c, __u32 pidns,
+					   __u64 now_ns)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < c->n; i++)
+			if (c->sb[i].pidns == pidns)
+				return &c->sb[i];
+		if (pass || (c->scanned && now_ns - c->scanned_ns < RESCAN_NS))
+			break;
+		if (!c->sb && !(c->sb = calloc(CACHE_MAX, sizeof(*c->sb))))
+			return NULL;
+		c->n = 0;
+		rw_sandbox_scan(cache_add, c);
+		c->scanned = true;
+		c->scanned_ns = now_ns;
+	}
+	return NULL;
+}
+
+void rw_sandbox_cache_free(struct rw_sandbox_cache *c)
+{
+	if (c)
+		free(c->sb);
+	free(c);
+}
+
 bool rw_sandbox_alive(const struct rw_sandbox *sb)
 {
 	__u64 start;

@@ -79,6 +79,18 @@ bool rw_proc_is_ns_init(__u32 pid);
 /* The cgroup path of a process (see rw_cgroup_pick); 0 or -errno. */
 int rw_proc_cgroup(__u32 pid, char *path, size_t len);
 
+/* --- a cache of sandboxes by pid namespace, for per-event attribution ---- */
+
+struct rw_sandbox_cache;
+
+struct rw_sandbox_cache *rw_sandbox_cache_new(void);
+/* The sandbox of pid namespace @pidns, or NULL if it has no init we can see.
+ * A namespace not in the cache triggers a new /proc scan, at most once per
+ * second (@now_ns, CLOCK_MONOTONIC), so a busy node costs little. */
+const struct rw_sandbox *rw_sandbox_lookup(struct rw_sandbox_cache *c, __u32 pidns,
+					   __u64 now_ns);
+void rw_sandbox_cache_free(struct rw_sandbox_cache *c);
+
 /* --- --pod / --container -------------------------------------------------- */
 
 /* Finds the cgroup directory of a pod (@pod_uid, any case, '-' or '_') or a

@@ -2,6 +2,7 @@
 /* Event sinks: aligned text columns and JSON lines. */
 #include <string.h>
 #include <time.h>
+#include "attrib.h"
 #include "output.h"
 
 static __s64 clock_ns(clockid_t id)
@@ -153,6 +154,23 @@ static void json_str(FILE *f, const char *key, const char *s, size_t max)
 
 void rw_json_event(FILE *f, const struct rw_event *e, const struct rw_clock *c)
 {
+	rw_json_event_in(f, e, c, NULL);
+}
+
+static void json_sandbox(FILE *f, const struct rw_sandbox *sb)
+{
+	fprintf(f, ",\"sandbox\":{\"init_pid\":%u", sb->init_pid);
+	json_str(f, "init_comm", sb->init_comm, RW_COMM_LEN);
+	json_str(f, "cgroup", sb->cgroup, sizeof(sb->cgroup));
+	json_str(f, "pod_uid", sb->id.pod_uid, sizeof(sb->id.pod_uid));
+	json_str(f, "container_id", sb->id.container_id, sizeof(sb->id.container_id));
+	json_str(f, "runtime", sb->id.runtime ? sb->id.runtime : "", 16);
+	fputc('}', f);
+}
+
+void rw_json_event_in(FILE *f, const struct rw_event *e, const struct rw_clock *c,
+		      const struct rw_sandbox *sb)
+{
 	char when[40];
 	struct rw_status st;
 
@@ -186,6 +204,8 @@ void rw_json_event(FILE *f, const struct rw_event *e, const struct rw_clock *c)
 			e->flags & RW_F_APPROX ? "true" : "false");
 		break;
 	}
+	if (sb)
+		json_sandbox(f, sb);
 	fputs("}\n", f);
 }
 

@@ -31,6 +31,10 @@ const char *rw_kind_name(__u32 kind);
 void rw_text_header(FILE *f);
 void rw_text_event(FILE *f, const struct rw_event *e, const struct rw_clock *c);
 void rw_json_event(FILE *f, const struct rw_event *e, const struct rw_clock *c);
+struct rw_sandbox;
+/* The same, with a "sandbox" object (init, cgroup, pod, container) if @sb. */
+void rw_json_event_in(FILE *f, const struct rw_event *e, const struct rw_clock *c,
+		      const struct rw_sandbox *sb);
 void rw_json_lost(FILE *f, __u64 lost, __u64 mono_ns, const struct rw_clock *c);
 
 #endif

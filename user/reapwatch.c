@@ -77,6 +77,8 @@ static const char usage_text[] =
 	"                        pod ID (its cgroup under /sys/fs/cgroup, as --cgroup)\n"
 	"      --container ID    only processes of this container (ID, or 12+ digits of it)\n"
 	"  -d, --duration SECS   stop after SECS seconds (default: until SIGINT/SIGTERM)\n"
+	"  -a, --attribute       trace --json: add each event's sandbox (its pid namespace's\n"
+	"                        init, cgroup, pod UID, container ID)\n"
 	"  -b, --ringbuf BYTES   ring buffer size, a power of two (default 4194304)\n"
 	"      --no-exact        do not try the fentry/release_task exact-reap hook\n"
 	"  -v, --verbose         say which hooks were chosen; show libbpf messages\n"
@@ -135,11 +137,12 @@ struct cli {
 	struct rw_serve_opts serve;   /* serve */
 	const char *pod, *container;  /* --pod, --container: resolved to a cgroup */
 	bool per_event;
+	bool attribute;               /* trace --json: each event's sandbox */
 };
 
 /* The options each command takes (getopt codes, long-only ones included). */
 static const char *const cmd_opts[] = {
-	[CMD_TRACE] = "jpNCUKdbXvh",
+	[CMD_TRACE] = "jpNCUKdbXvha",
 	[CMD_STATS] = "jpNCUKdbXvhLPtiEo",
 	[CMD_RECORD] = "pNCUKdbXvho",
 	[CMD_REPORT] = "jLPtSh",
@@ -232,6 +235,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "max-sandboxes", required_argument, NULL, 'M' },
 		{ "bpf-stats", no_argument, NULL, 'B' },
+		{ "attribute", no_argument, NULL, 'a' },
 		{},
 	};
 	unsigned long long v;
@@ -239,7 +243,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 
 	cli->live.leak_after_ns = 1000000000ull;
 	cli->live.top = 20;
-	while ((opt = getopt_long(argc, argv, "+jp:d:b:vhPt:i:Eo:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jp:d:b:vhPt:i:Eo:a", longopts, NULL)) != -1) {
 		if (opt != '?' && !strchr(cmd_opts[cli->cmd], opt))
 			return usage_error("option '%s' does not apply to this command",
 					   opt_name(longopts, opt));
@@ -295,6 +299,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'B':
 			cli->serve.bpf_stats = true;
+			break;
+		case 'a':
+			cli->attribute = true;
 			break;
 		case 'j':
 			cli->json = true;
@@ -375,13 +382,15 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 /* After attaching, reading the ring buffer needs no privilege: drop it all.
  * Reading maps by fd needs none either since Linux 6.5, but older kernels
  * check CAP_BPF on every bpf() call: the map readers keep that one only. */
-static void drop_privileges(bool keep_bpf)
+static void drop_privileges(bool keep_bpf, bool keep_ptrace)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
 
 	if (keep_bpf)
 		data[1].effective = data[1].permitted = 1u << (39 /* CAP_BPF */ - 32);
+	if (keep_ptrace)
+		data[0].effective = data[0].permitted = 1u << CAP_SYS_PTRACE;
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	if (syscall(SYS_capset, &hdr, data))
 		fprintf(stderr, "reapwatch: warning: cannot drop capabilities: %s\n",
@@ -392,14 +401,20 @@ struct trace_ctx {
 	struct cli *cli;
 	struct rw_clock clock;
 	__u64 events;
+	struct rw_sandbox_cache *sandboxes; /* --attribute */
 };
+
+static __u64 mono_ns(void);
 
 static int print_event(void *ctx, const struct rw_event *e)
 {
 	struct trace_ctx *t = ctx;
 
 	t->events++;
-	if (t->cli->json)
+	if (t->cli->json && t->sandboxes)
+		rw_json_event_in(stdout, e, &t->clock,
+				 rw_sandbox_lookup(t->sandboxes, e->pidns, mono_ns()));
+	else if (t->cli->json)
 		rw_json_event(stdout, e, &t->clock);
 	else
 		rw_text_event(stdout, e, &t->clock);
@@ -440,7 +455,12 @@ static int cmd_trace(struct cli *cli)
 		fprintf(stderr, "reapwatch: %s\n", errbuf);
 		return exit_code_of(lerr);
 	}
-	drop_privileges(false);
+	/* Attribution reads other users' /proc/PID/ns/pid: CAP_SYS_PTRACE. */
+	drop_privileges(false, cli->attribute);
+	if (cli->attribute && !(t.sandboxes = rw_sandbox_cache_new())) {
+		rw_unload(l);
+		return EXIT_RUNTIME;
+	}
 	if (cli->load.verbose)
 		fprintf(stderr, "reapwatch: reaps seen at %s\n",
 			rw_exact(l) ? "fentry/release_task (exact)"
@@ -485,6 +505,7 @@ static int cmd_trace(struct cli *cli)
 		fprintf(stderr, ", %llu zombies untracked (state map full)",
 			(unsigned long long)rw_counter(l, RW_C_UNTRACKED));
 	fputc('\n', stderr);
+	rw_sandbox_cache_free(t.sandboxes);
 	rw_unload(l);
 	return err < 0 ? EXIT_RUNTIME : EXIT_OK;
 }
@@ -518,7 +539,7 @@ static int cmd_live(struct cli *cli)
 		fprintf(stderr, "reapwatch: %s\n", errbuf);
 	} else {
 		/* The in-kernel mode reads maps until the end: it keeps CAP_BPF. */
-		drop_privileges(cli->live.kernel);
+		drop_privileges(cli->live.kernel, false);
 		err = rw_live_run(lv, l, &stop);
 	}
 	rw_unload(l);
