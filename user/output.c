@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "attrib.h"
+#include "hist.h"
 #include "output.h"
 
 static __s64 clock_ns(clockid_t id)
@@ -81,19 +82,6 @@ static void comm_str(const char *comm, char *out)
 	out[i] = '\0';
 }
 
-/* 1.5ms, 230us, 2.01s: durations people read at a glance. */
-static void human_ns(__u64 ns, char *buf, size_t len)
-{
-	if (ns < 10000)
-		snprintf(buf, len, "%lluns", (unsigned long long)ns);
-	else if (ns < 10000000)
-		snprintf(buf, len, "%.1fus", ns / 1e3);
-	else if (ns < 10000000000ull)
-		snprintf(buf, len, "%.1fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.2fs", ns / 1e9);
-}
-
 void rw_text_header(FILE *f)
 {
 	fprintf(f, "%-12s %-6s %-7s %-15s %-7s %s\n", "TIME", "EVENT", "PID", "COMM", "PPID",
@@ -107,7 +95,7 @@ void rw_text_event(FILE *f, const struct rw_event *e, const struct rw_clock *c)
 
 	rw_format_time(c, e->ts_ns, when, sizeof(when));
 	comm_str(e->comm, comm);
-	human_ns(e->duration_ns, dur, sizeof(dur));
+	rw_human_ns(e->duration_ns, dur, sizeof(dur));
 	switch (e->type) {
 	case RW_EV_EXIT:
 		st = rw_decode_status(e->status);
