@@ -16,7 +16,13 @@
 . "$(dirname "$0")/lib.sh"
 K=$TOP/build/kernel
 tmp=$(mktemp -d)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+run=""	# this run's guest files: concurrent runs share only the kernel cache
+cleanup() {
+	[ -n "${KEEP:-}" ] && return
+	rm -rf "$tmp"
+	[ -n "$run" ] && rm -rf "$run/root" "$run/initramfs.cpio"
+}
+trap cleanup EXIT
 
 if ! need_root; then
 	skip "kernels" "needs root (BPF on the host)"
@@ -49,7 +55,8 @@ else
 	fi
 fi
 echo "# kernel image: $vmlinuz"
-if ! sh "$TOP/tests/kernel/mkinitramfs.sh" "$K/initramfs.cpio" 2>"$tmp/mkinitramfs.err"; then
+run=$(mktemp -d "$K/run.XXXXXX")
+if ! sh "$TOP/tests/kernel/mkinitramfs.sh" "$run/initramfs.cpio" 2>"$tmp/mkinitramfs.err"; then
 	fail "kernels: build the initramfs" "$(tail -n 3 "$tmp/mkinitramfs.err" | tr '\n' ' ')"
 	exit 1
 fi
@@ -68,13 +75,16 @@ sh "$TOP/tests/kernel/workload.sh" "$B/reapwatch" >"$tmp/host-events" 2>"$tmp/ho
 
 # --- the guest --------------------------------------------------------------------
 t0=$(date +%s)
-sh "$TOP/tests/kernel/boot.sh" "$vmlinuz" "$K/initramfs.cpio" "$K"
+sh "$TOP/tests/kernel/boot.sh" "$vmlinuz" "$run/initramfs.cpio" "$run"
 qrc=$?
 secs=$(($(date +%s) - t0))
-tr -d '\r' <"$K/results.txt" >"$tmp/guest"
+tr -d '\r' <"$run/results.txt" >"$tmp/guest"
+# The logs of the latest run stay in build/kernel/last.
+rm -rf "$run/root" "$run/initramfs.cpio" "$K/last"
+mv "$run" "$K/last" && run=$K/last
 release=$(sed -n 's/^# kernel //p' "$tmp/guest")
 v=$(echo "${release:-guest}" | cut -d. -f1,2)
-echo "# guest: $release, qemu exit $qrc after $secs s (console: $K/console.log)"
+echo "# guest: $release, qemu exit $qrc after $secs s (logs: $run)"
 grep -E '^# (boot-seconds|section|seconds|btf)' "$tmp/guest"
 
 # The guest's own lines, tagged by section.
@@ -87,7 +97,8 @@ t="$v guest: booted, ran every suite and powered off"
 if [ "$qrc" -eq 0 ] && grep -q '^# guest done' "$tmp/guest"; then
 	ok "$t ($secs s)"
 else
-	fail "$t" "qemu exit $qrc after $secs s (124: timeout); console: $(tail -n 5 "$K/console.log" | tr -d '\r' | tr '\n' ' ')"
+	fail "$t" "qemu exit $qrc after $secs s (124: timeout), $(grep -c 'CPU Reset' "$run/qemu.log") CPU resets \
+(2 at boot); console: $(tail -n 5 "$run/console.log" | tr -d '\r' | tr '\n' ' ')"
 fi
 
 # --- which reap hook where ----------------------------------------------------------

@@ -6,6 +6,7 @@
 #
 # OUTDIR/results.txt   the guest's second serial port: guest.sh's lines
 # OUTDIR/console.log   the first one: kernel messages and the suites' stderr
+# OUTDIR/qemu.log      qemu's own: CPU resets (a triple fault) and guest errors
 #
 # Environment:
 #   KERNEL_TIMEOUT=S   kill qemu after S seconds (default 480)
@@ -18,7 +19,7 @@ set -u
 [ $# -eq 3 ] || { echo "usage: $0 VMLINUZ INITRAMFS OUTDIR" >&2; exit 2; }
 kernel=$1 initrd=$2 dir=$3
 mkdir -p "$dir"
-rm -f "$dir/results.txt" "$dir/console.log"
+rm -f "$dir/results.txt" "$dir/console.log" "$dir/qemu.log"
 # Timing matters: the scenarios allow 3 ms of slack on a measured latency.
 # - One vCPU: with two, wake-ups across vCPUs took 5-20 ms under TCG.
 # - clocksource=hpet: TCG's TSC is the host's raw TSC, which this host's own
@@ -27,11 +28,14 @@ rm -f "$dir/results.txt" "$dir/console.log"
 #   clock, like qemu's timers.
 # - mitigations=off: page-table isolation costs TCG a TLB flush per system
 #   call; without it the guest boots in 3 s instead of 7 and runs ~1.5x faster.
-append="console=ttyS0 rdinit=/init panic=-1 quiet mitigations=off clocksource=hpet RW_OUT=/dev/ttyS1"
+# loglevel=5: warnings (OOM, hung tasks, BPF) reach the console log, the
+# boot chatter does not.
+append="console=ttyS0 rdinit=/init panic=-1 loglevel=5 mitigations=off clocksource=hpet RW_OUT=/dev/ttyS1"
 [ -n "${RW_SUITES:-}" ] && append="$append RW_SUITES=$(echo "$RW_SUITES" | tr ' ' ,)"
 [ -n "${KERNEL_APPEND:-}" ] && append="$append $KERNEL_APPEND"
 exec timeout -k 5 "${KERNEL_TIMEOUT:-480}" qemu-system-x86_64 \
 	-nodefaults -display none -no-reboot \
 	-accel tcg -cpu max -smp "${KERNEL_SMP:-1}" -m "${KERNEL_MEM:-2G}" \
 	-serial "file:$dir/console.log" -serial "file:$dir/results.txt" \
+	-d guest_errors,cpu_reset -D "$dir/qemu.log" \
 	-kernel "$kernel" -initrd "$initrd" -append "$append"

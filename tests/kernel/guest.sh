@@ -39,6 +39,8 @@ for mode in default no-exact; do
 	esac
 	echo "# hook${opt:+-$mode} $hook"
 	echo "# hook${opt:+-$mode}-line $line"
+	# libbpf's complaints, if any, for the console log (6.1's verifier, attach)
+	grep -iE 'fail|error|warn|refus|invalid' /tmp/hook.$mode | sed "s/^/reapwatch -v $opt: /" >&2
 	[ "$hook" = exact ] || [ "$hook" = tracepoints ] || {
 		echo "--- reapwatch -v $opt:" >&2
 		cat /tmp/hook.$mode >&2
