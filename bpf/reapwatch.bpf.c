@@ -747,6 +747,28 @@ static __always_inline void reap_by_vpid(__u32 vpid, __u32 via)
 	reaped(&key, st, cur, via);
 }
 
+/* The wait call `current` is in, read from its saved user registers: for a
+ * waiter that was already blocked when we attached, whose entry we missed. */
+static __always_inline bool wait_from_regs(struct wait_call *w)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	long nr = BPF_CORE_READ(regs, orig_ax);
+
+	if (nr == 61 /* __NR_wait4 */) {
+		w->via = RW_VIA_WAIT4;
+		return true;
+	}
+	if (nr == 247 /* __NR_waitid(which, pid, infop, options, ru) */) {
+		w->via = RW_VIA_WAITID;
+		w->infop = BPF_CORE_READ(regs, dx);
+		w->options = BPF_CORE_READ(regs, r10);
+		return !(w->options & WNOWAIT);
+	}
+#endif
+	return false;
+}
+
 SEC("tp/syscalls/sys_enter_wait4")
 int handle_wait4_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -792,14 +814,18 @@ SEC("tp/syscalls/sys_exit_waitid")
 int handle_waitid_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct wait_call *w = bpf_map_lookup_elem(&waits, &tid);
+	struct wait_call *w = bpf_map_lookup_elem(&waits, &tid), regs_call = {};
 	siginfo_t *infop;
 	int si_pid = 0, si_code = 0;
 
-	if (!w)
+	if (w) {
+		infop = (siginfo_t *)w->infop;
+		bpf_map_delete_elem(&waits, &tid);
+	} else if (!exact_reap && ctx->ret == 0 && wait_from_regs(&regs_call)) {
+		infop = (siginfo_t *)regs_call.infop;
+	} else {
 		return 0;
-	infop = (siginfo_t *)w->infop;
-	bpf_map_delete_elem(&waits, &tid);
+	}
 	if (exact_reap || ctx->ret != 0 || !infop)
 		return 0;
 	bpf_probe_read_user(&si_pid, sizeof(si_pid), &infop->_sifields._sigchld._pid);
@@ -850,8 +876,14 @@ int BPF_PROG(handle_release, struct task_struct *p)
 	if (!st)
 		return 0;
 	w = bpf_map_lookup_elem(&waits, &tid);
-	if (w && tgid_of(cur) == st->parent)
-		via = w->via;
+	if (tgid_of(cur) == st->parent) {
+		struct wait_call regs_call = {};
+
+		if (w)
+			via = w->via;
+		else if (wait_from_regs(&regs_call))
+			via = regs_call.via;
+	}
 	st->flags |= RW_F_EXACT_REAP;
 	reaped(&k, st, cur, via);
 	return 0;

@@ -463,8 +463,9 @@ static int cmd_trace(struct cli *cli)
 	}
 	if (cli->load.verbose)
 		fprintf(stderr, "reapwatch: reaps seen at %s\n",
-			rw_exact(l) ? "fentry/release_task (exact)"
-				    : "wait4/waitid tracepoints (fentry not allowed here)");
+			rw_exact(l)	       ? "fentry/release_task (exact)"
+			: cli->load.no_exact ? "wait4/waitid tracepoints (--no-exact)"
+					     : "wait4/waitid tracepoints (fentry not allowed here)");
 	rw_clock_now(&t.clock);
 	if (cli->duration_s)
 		deadline = mono_ns() + cli->duration_s * 1000000000ull;

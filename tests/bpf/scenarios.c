@@ -798,6 +798,71 @@ static void test_tiny_ringbuf(void)
 	stop_scene(&s);
 }
 
+/* A parent already blocked in waitid() when reapwatch attaches: its entry
+ * was missed, the reap must still be seen, as waitid. */
+static void test_blocked_waiter(void)
+{
+	const char *name = "a waitid blocked before reapwatch attached is still seen";
+	struct rw_load_opts o = { .no_exact = getenv("RW_NO_EXACT") != NULL };
+	struct rw_loader *rw = NULL;
+	const struct rw_event *rp = NULL;
+	char path[64], buf[64] = "", err[256];
+	int hold[2], fd;
+	pid_t p;
+
+	if (!check(pipe(hold) == 0, name, "pipe"))
+		return;
+	p = fork();
+	if (p == 0) {
+		siginfo_t si;
+		pid_t c = fork();
+
+		if (c == 0) {
+			char x;
+
+			close(hold[1]);
+			_exit(read(hold[0], &x, 1) == 0 ? 4 : 80);
+		}
+		close(hold[0]);
+		close(hold[1]);
+		waitid(P_PID, c, &si, WEXITED);
+		_exit(0);
+	}
+	close(hold[0]);
+	/* Blocked in waitid (syscall 247 on x86_64) before we load. */
+	snprintf(path, sizeof(path), "/proc/%d/syscall", p);
+	for (__u64 deadline = now_ns() + 5000 * MS; now_ns() < deadline; sleep_ms(1)) {
+		fd = open(path, O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		if (!strncmp(buf, "247 ", 4))
+			break;
+	}
+	o.filter.tgid = p;
+	nevents = 0;
+	if (check(!strncmp(buf, "247 ", 4), name, "parent never blocked in waitid: '%s'", buf) &&
+	    check(rw_load(&o, collect, NULL, &rw, err, sizeof(err)) == 0, name, "load: %s", err)) {
+		close(hold[1]);
+		waitpid(p, NULL, 0);
+		rw_consume(rw);
+		for (int i = 0; i < nevents; i++)
+			if (events[i].type == RW_EV_REAP && events[i].reaper_pid == (__u32)p)
+				rp = &events[i];
+		if (check(rp && rp->via == RW_VIA_WAITID, name, "reap by %d: %s", p,
+			  rp ? "not via waitid" : "none"))
+			printf("ok - %s\n", name);
+		else
+			dump_events();
+	} else {
+		close(hold[1]);
+		waitpid(p, NULL, 0);
+	}
+	rw_unload(rw);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -822,5 +887,6 @@ int main(int argc, char **argv)
 	test_leader_first();
 	test_pid_reuse();
 	test_tiny_ringbuf();
+	test_blocked_waiter();
 	return failures ? 1 : 0;
 }
