@@ -101,6 +101,13 @@ test: deps-test
 	$(Q)$(MAKE) --no-print-directory all test-progs
 	$(Q)sh tests/run.sh
 
+# Only the second kernel: Debian 12's 6.1 under qemu runs the BPF scenarios
+# and the pause suite (docs/kernels.md). `make test` runs it too.
+test-kernels: deps-test
+	$(Q)$(MAKE) --no-print-directory all test-progs
+	$(Q)sh tests/run.sh kernels
+.PHONY: test-kernels
+
 # Scenario programs the tests run: static, so they also run in a bare guest.
 TEST_PROGS := $(patsubst tests/progs/%.c,$(OUTPUT)/tests/%,$(wildcard tests/progs/*.c))
 test-progs: $(OUTPUT)/pause $(TEST_PROGS) $(OUTPUT)/tests/bpf_scenarios
