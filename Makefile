@@ -217,6 +217,20 @@ $(OUTPUT)/lint/%.tidy: %.c .clang-tidy $(wildcard user/*.h tests/unit/*.h) bpf/r
 	$(Q)mv $@.log $@
 .PHONY: lint lint-cppcheck lint-tidy
 
+# Benchmarks (issue 7): the programs bench/run.sh drives, static like the
+# test programs, and an object of empty BPF programs (the floor of the cost).
+BENCH_PROGS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
+bench-progs: $(OUTPUT)/pause $(OUTPUT)/reapwatch $(BENCH_PROGS) $(OUTPUT)/bench/floor.bpf.o
+$(OUTPUT)/bench/%: bench/%.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(STATIC) -pthread $< -o $@ $(LDFLAGS) $(if $(filter bpfstats,$*),-lbpf -lelf -lz)
+$(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+.PHONY: bench-progs
+
 # The live demo: pause reaping orphans while reapwatch reports it.
 demo: deps-demo
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/tests/zombie_demo
