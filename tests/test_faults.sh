@@ -147,7 +147,8 @@ if check == "orphans-to":  # REAPER N: at least N orphans adopted by REAPER
 
 if check == "settled":  # N: at least N exits, each one reaped
     if len(exits) < args[0] or unreaped(evs):
-        fail("%d exits, %d unreaped" % (len(exits), len(unreaped(evs))))
+        fail("%d exits, %d unreaped: %s" % (len(exits), len(unreaped(evs)), " ".join(
+            "%d/%s(ppid %d)" % (e["pid"], e["comm"], e["ppid"]) for e in unreaped(evs)[:5])))
     sys.exit(0)
 
 lost = [e for e in evs if e["type"] == "lost"]
