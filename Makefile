@@ -3,6 +3,7 @@
 #   make            build build/pause and build/reapwatch
 #   make test       install what is missing, build, run every test
 #   make demo       install what is missing, build, run the live demo
+#   make bench      install the peers, build, measure: docs/benchmarks.md
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make V=1        show full commands
 .DELETE_ON_ERROR:
@@ -109,15 +110,12 @@ test-kernels: deps-test
 .PHONY: test-kernels
 
 # Scenario programs the tests run: static, so they also run in a bare guest.
-# Never sanitized: LeakSanitizer's check at exit runs in a task of its own,
-# a process more in the trees that the scenarios count (make sanitize).
 TEST_PROGS := $(patsubst tests/progs/%.c,$(OUTPUT)/tests/%,$(wildcard tests/progs/*.c))
 test-progs: $(OUTPUT)/pause $(TEST_PROGS) $(OUTPUT)/tests/bpf_scenarios
-NO_SAN = $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(1))
 
 $(OUTPUT)/tests/%: tests/progs/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(call NO_SAN,$(CFLAGS)) $(STATIC) -pthread $< -o $@ $(call NO_SAN,$(LDFLAGS))
+	$(Q)$(CC) $(CFLAGS) $(STATIC) -pthread $< -o $@ $(LDFLAGS)
 
 $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
@@ -220,15 +218,10 @@ $(OUTPUT)/lint/%.tidy: %.c .clang-tidy $(wildcard user/*.h tests/unit/*.h) bpf/r
 	$(Q)mv $@.log $@
 .PHONY: lint lint-cppcheck lint-tidy
 
-# make sanitize: the test suite under AddressSanitizer and UndefinedBehavior-
-# Sanitizer, built in $(OUTPUT)/asan (tests/test_sanitize.sh; `make test` runs
-# a shorter selection of it).
-sanitize: deps-test
-	$(Q)RW_SANITIZE_SUITES=all sh tests/run.sh sanitize
-.PHONY: sanitize
-
-# Benchmarks (issue 7): the programs bench/run.sh drives, static like the
-# test programs, and an object of empty BPF programs (the floor of the cost).
+# Benchmarks (issue 7): reapwatch and pause against their peers, ~15 min as
+# root; writes docs/benchmarks.md (BENCH_QUICK=1: a smoke run, see bench/run.sh).
+# The programs bench/run.sh drives are static like the test programs;
+# floor.bpf.o holds empty BPF programs at reapwatch's hooks (the floor of the cost).
 BENCH_PROGS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
 bench-progs: $(OUTPUT)/pause $(OUTPUT)/reapwatch $(BENCH_PROGS) $(OUTPUT)/bench/floor.bpf.o
 $(OUTPUT)/bench/%: bench/%.c | $(OUTPUT)/bench
@@ -239,7 +232,11 @@ $(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)/ben
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
-.PHONY: bench-progs
+bench:
+	$(Q)sh scripts/deps.sh bench
+	$(Q)$(MAKE) --no-print-directory all bench-progs
+	$(Q)OUTPUT=$(OUTPUT) sh bench/run.sh
+.PHONY: bench bench-progs
 
 # The live demo: pause reaping orphans while reapwatch reports it.
 demo: deps-demo

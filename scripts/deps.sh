@@ -14,7 +14,7 @@ build="make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev musl-tools
 demo="util-linux procps"
 test="$demo strace podman runc slirp4netns catatonit tini dumb-init busybox-static
       librsvg2-bin jq prometheus curl cpio qemu-system-x86 cppcheck clang-tidy"
-bench="$test bpftrace hyperfine"
+bench="$test bpftrace"
 
 case "${1:-build}" in
 build) want=$build ;;
