@@ -507,9 +507,10 @@ t=pause_with_nothing
 # uid and gid 65535, no groups, no capability in any set (bounding and
 # ambient too), no new privileges, a read-only root, and not one file
 # descriptor open, not even 0, 1 and 2: still reaps, still stops on SIGTERM.
-# The shell cannot close what it does not know of (this script's own fd,
-# descriptors from whoever ran the tests): Python closes every descriptor,
-# then execs setpriv, which opens none it keeps (asserted below).
+# The shell cannot close what it does not know of (descriptors that whoever
+# started the tests left open, such as 10 and 251 in one CI run): Python
+# closes every descriptor, then execs setpriv, which keeps none open
+# (asserted below).
 if ! start_ns $t sh -c "mount -o remount,bind,ro / && ! touch $T/rw 2>/dev/null &&
 	exec python3 -c '
 import os, sys
