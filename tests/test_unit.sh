@@ -21,7 +21,8 @@ if [ ! -x "$fz" ]; then
 fi
 check "fuzz: the seed corpus reads without a finding" \
 	"$fz" -runs=0 "$TOP/tests/fuzz/corpus"
-mkdir "$tmp/corpus"
+# A finding is kept in $B/fuzz-findings/ (as tests/test_fuzz.sh does).
+mkdir "$tmp/corpus" && mkdir -p "$B/fuzz-findings"
 check "fuzz: ${FUZZ_SECONDS:-10} s from the seeds without a finding" \
 	"$fz" -max_total_time="${FUZZ_SECONDS:-10}" -max_len=65536 -rss_limit_mb=1024 -timeout=10 \
-	-artifact_prefix="$tmp/" "$tmp/corpus" "$TOP/tests/fuzz/corpus"
+	-artifact_prefix="$B/fuzz-findings/source-" "$tmp/corpus" "$TOP/tests/fuzz/corpus"
