@@ -13,7 +13,9 @@
  *   sched_process_free  backstop for reaps no syscall showed us
  * and fentry/release_task, the exact reap, where trampolines are allowed.
  *
- * A process is identified by (tgid, start time): pids are reused.
+ * A process is identified by (tgid, start time): pids are reused. A zombie
+ * is kept under the key its reap will name, (reaper's tgid, pid as the reaper
+ * sees it), with an index by global pid for the hooks that only have the task.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -28,6 +30,7 @@
 #define SA_NOCLDWAIT 2
 #define SIG_IGN ((void *)1)
 #define EXIT_ZOMBIE 0x20
+#define PF_EXITING 0x4
 #define SIGNAL_GROUP_EXIT 0x4
 #define MAX_PID_NS_LEVEL 32
 #define MAX_CHILDREN 4096   /* children walked per exiting task */
@@ -63,25 +66,31 @@ struct {
 #define proc_key rw_proc_key
 #define proc_state rw_proc_state
 
+#define MAX_ZOMBIES 65536
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, MAX_ZOMBIES);
 	__type(key, struct proc_key);
 	__type(value, struct proc_state);
 } procs SEC(".maps");
 
-/* wait4/waitid return the pid as the parent sees it: (parent, vpid) -> key */
-struct parent_key {
-	__u32 parent;
-	__u32 vpid;
+/* Where the zombie with global pid `tgid` is kept in procs: slot tgid %
+ * MAX_ZOMBIES. For the hooks that have the task but not its reaper's view
+ * (the release backstop, reparenting), and cheap to miss: an array read is
+ * inlined, a hash lookup is not. Two zombies may share a slot; the later
+ * wins, and the earlier loses only its backstop. */
+struct where {
+	__u32 tgid;
+	struct proc_key key;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct parent_key);
-	__type(value, struct proc_key);
-} by_parent SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_ZOMBIES);
+	__type(key, __u32);
+	__type(value, struct where);
+} wheres SEC(".maps");
 
 /* Arguments of a waitid() in flight, or the kind of wait in exact mode. */
 struct wait_call {
@@ -175,14 +184,14 @@ static __always_inline void leader_comm(struct task_struct *t, char *comm)
 	bpf_probe_read_kernel_str(comm, RW_COMM_LEN, &leader->comm);
 }
 
-static __always_inline struct proc_key key_of(struct task_struct *t)
+/* The comm of a task we hold a BTF pointer to: two plain loads, no helper
+ * call. (leader_comm() above is for pointers read from memory.) */
+#define copy_comm(dst, t) __builtin_memcpy(dst, (t)->comm, RW_COMM_LEN)
+
+/* With the tgid, which process @t belongs to: pids are reused. */
+static __always_inline __u64 start_of(struct task_struct *t)
 {
-	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
-	struct proc_key k = {
-		.tgid = BPF_CORE_READ(t, tgid),
-		.start_ns = BPF_CORE_READ(leader, start_time),
-	};
-	return k;
+	return BPF_CORE_READ(t, group_leader, start_time);
 }
 
 /* What the hot paths need of a process, read once. @t must be a BTF pointer
@@ -371,7 +380,7 @@ static __always_inline void agg_orphan(struct task_struct *reaper, struct task_s
 
 /* --- output ------------------------------------------------------------------ */
 
-static __always_inline struct rw_event *reserve(__u32 type)
+static __always_inline struct rw_event *reserve(__u32 type, __u64 now)
 {
 	struct rw_event *e;
 
@@ -384,7 +393,7 @@ static __always_inline struct rw_event *reserve(__u32 type)
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->type = type;
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = now;
 	return e;
 }
 
@@ -400,58 +409,102 @@ static __always_inline void submit(struct rw_event *e)
 
 static __always_inline void fill_subject(struct rw_event *e, struct task_struct *t)
 {
-	struct proc_key k = key_of(t);
-
-	e->pid = k.tgid;
-	e->start_ns = k.start_ns;
+	e->pid = tgid_of(t);
+	e->start_ns = start_of(t);
 	e->nspid = nspid_of(BPF_CORE_READ(t, group_leader));
 	e->pidns = pidns_inum(t);
 	leader_comm(t, e->comm);
 }
 
-/* Forget a zombie; its (parent, vpid) entry may already name a newer process
- * that reused the pid, so only drop it when it still points at @k. */
-static __always_inline void forget(struct proc_key *k, struct proc_state *st)
-{
-	struct parent_key pk = { .parent = st->parent, .vpid = st->vpid };
-	struct proc_key *cur = bpf_map_lookup_elem(&by_parent, &pk);
+/* --- the zombies we track -------------------------------------------------- */
 
-	if (cur && cur->tgid == k->tgid && cur->start_ns == k->start_ns)
-		bpf_map_delete_elem(&by_parent, &pk);
+static __always_inline struct where *where_of(__u32 tgid)
+{
+	__u32 slot = tgid % MAX_ZOMBIES;
+
+	return bpf_map_lookup_elem(&wheres, &slot);
+}
+
+/* Keep @st under @k, and note where. */
+static __always_inline long track(struct proc_key *k, struct proc_state *st, __u64 flags)
+{
+	long err = bpf_map_update_elem(&procs, k, st, flags);
+	struct where *w = where_of(st->tgid);
+
+	if (!err && w) {
+		w->tgid = st->tgid;
+		w->key = *k;
+	}
+	return err;
+}
+
+/* The tracked zombie (@tgid, @start_ns), found by its pid; its key in @k. */
+static __always_inline struct proc_state *find(__u32 tgid, __u64 start_ns, struct proc_key *k)
+{
+	struct where *w = where_of(tgid);
+	struct proc_state *st;
+
+	if (!w || w->tgid != tgid)
+		return NULL;
+	*k = w->key;
+	st = bpf_map_lookup_elem(&procs, k);
+	if (!st || st->tgid != tgid || st->start_ns != start_ns)
+		return NULL;
+	return st;
+}
+
+/* Its reaper changed: keep @moved (a copy) under @to instead of @from. */
+static __always_inline void rekey(struct proc_key *from, struct proc_state *moved,
+				  struct proc_key *to)
+{
+	bpf_map_delete_elem(&procs, from);
+	if (track(to, moved, BPF_ANY))
+		count(RW_C_UNTRACKED);
+}
+
+static __always_inline void forget(struct proc_key *k, __u32 tgid)
+{
+	struct where *w = where_of(tgid);
+
+	if (w && w->tgid == tgid && w->key.parent == k->parent && w->key.vpid == k->vpid)
+		w->tgid = 0;
 	bpf_map_delete_elem(&procs, k);
 }
 
-/* The reap of a tracked zombie by @reaper (NULL: not known): report, forget. */
+/* The reap of a tracked zombie by @reaper (NULL: not known): report, forget.
+ * (Read with probes: 6.1 refuses plain loads through the current task in
+ * syscall tracepoints.) */
 static __always_inline void reaped(struct proc_key *k, struct proc_state *st,
 				   struct task_struct *reaper, __u32 via)
 {
-	__u32 reaper_tgid = reaper ? tgid_of(reaper) : st->parent;
+	__u32 reaper_tgid = reaper ? tgid_of(reaper) : k->parent;
+	__u64 now = bpf_ktime_get_ns();
 	struct rw_event *e;
 
 	/* A process whose exit was shown has its reap shown too, whoever reaps. */
-	if (targ_tgid && !(st->flags & RW_F_SEEN) && k->tgid != targ_tgid &&
-	    st->parent != targ_tgid && reaper_tgid != targ_tgid)
+	if (targ_tgid && !(st->flags & RW_F_SEEN) && st->tgid != targ_tgid &&
+	    k->parent != targ_tgid && reaper_tgid != targ_tgid)
 		goto out;
 	if (st->zombie_ns)
-		agg_reap(reaper, reaper_tgid, bpf_ktime_get_ns() - st->zombie_ns);
-	e = reserve(RW_EV_REAP);
+		agg_reap(reaper, reaper_tgid, now - st->zombie_ns);
+	e = reserve(RW_EV_REAP, now);
 	if (!e)
 		goto out;
-	e->pid = k->tgid;
-	e->start_ns = k->start_ns;
+	e->pid = st->tgid;
+	e->start_ns = st->start_ns;
 	e->nspid = st->nspid;
 	e->pidns = st->pidns;
-	e->ppid = st->parent;
+	e->ppid = k->parent;
 	e->reaper_pid = reaper_tgid;
 	e->via = via;
 	e->flags = st->flags & (RW_F_APPROX | RW_F_EXACT_REAP | RW_F_PRESTART);
-	e->duration_ns = e->ts_ns > st->zombie_ns ? e->ts_ns - st->zombie_ns : 0;
+	e->duration_ns = now > st->zombie_ns ? now - st->zombie_ns : 0;
 	__builtin_memcpy(e->comm, st->comm, RW_COMM_LEN);
 	if (reaper)
 		leader_comm(reaper, e->reaper_comm);
 	submit(e);
 out:
-	forget(k, st);
+	forget(k, st->tgid);
 }
 
 /* --- orphan prediction (kernel/exit.c: find_new_reaper) ----------------------- */
@@ -519,29 +572,25 @@ static long orphan_one(__u32 i, void *data)
 	reaper_tgid = tgid_of(w->reaper);
 	zombie = BPF_CORE_READ(child, exit_state) & EXIT_ZOMBIE;
 
-	/* An already-dead child changes parent: re-key its pending reap. */
-	if (zombie) {
-		struct proc_key k = key_of(child);
-		struct proc_state *st = bpf_map_lookup_elem(&procs, &k);
+	/* A child already dead, or dying, changes reaper: re-key its state
+	 * (unless a tracer, not @father, is to reap it). */
+	if (BPF_CORE_READ(child, flags) & PF_EXITING) {
+		struct proc_key old, new;
+		struct proc_state *st = find(tgid_of(child), start_of(child), &old);
 
-		if (st) {
-			struct parent_key old = { .parent = st->parent, .vpid = st->vpid };
-			struct parent_key new = {
-				.parent = reaper_tgid,
-				.vpid = vpid_for(child, w->reaper),
-			};
+		if (st && old.parent == father_tgid) {
+			struct proc_state moved = *st;
 
-			bpf_map_delete_elem(&by_parent, &old);
-			st->parent = new.parent;
-			st->vpid = new.vpid;
-			bpf_map_update_elem(&by_parent, &new, &k, BPF_ANY);
+			new.parent = reaper_tgid;
+			new.vpid = vpid_for(child, w->reaper);
+			rekey(&old, &moved, &new);
 		}
 	}
 
 	if (!wanted(child, father_tgid, reaper_tgid))
 		return 0;
 	agg_orphan(w->reaper, w->father, w->kind);
-	e = reserve(RW_EV_ORPHAN);
+	e = reserve(RW_EV_ORPHAN, bpf_ktime_get_ns());
 	if (!e)
 		return 0;
 	fill_subject(e, child);
@@ -584,7 +633,6 @@ static __always_inline void report_exit(struct task_struct *p)
 	struct proc_state st = {};
 	struct rw_event *e;
 	struct facts f;
-	struct proc_key k;
 	__u32 ppid = real_parent->tgid;
 	__u64 now = bpf_ktime_get_ns();
 	bool autoreap;
@@ -593,43 +641,47 @@ static __always_inline void report_exit(struct task_struct *p)
 	if (!in_scope_ns(p, f.pidns))
 		return;
 	count(RW_C_EXITS);
-	k.tgid = f.tgid;
-	k.pad = 0;
-	k.start_ns = f.start_ns;
 
 	/* The kernel releases it in exit_notify(): no zombie ever exists. */
 	autoreap = !p->ptrace && leader->exit_signal == SIGCHLD &&
 		   (parent->sighand->action[SIGCHLD - 1].sa.sa_handler == SIG_IGN ||
 		    (parent->sighand->action[SIGCHLD - 1].sa.sa_flags & SA_NOCLDWAIT));
 	if (!autoreap) {
+		/* Keyed as the parent's wait will name it. */
+		struct proc_key k = {
+			.parent = parent->tgid,
+			.vpid = pid_nr_at(f.pid, parent->thread_pid->level),
+		};
+
+		st.start_ns = f.start_ns;
+		st.tgid = f.tgid;
 		st.zombie_ns = now;
-		st.parent = parent->tgid;
-		st.vpid = pid_nr_at(f.pid, parent->thread_pid->level);
 		st.flags = RW_F_APPROX;
 		if (wanted_ns(p, f.pidns, f.tgid, ppid, 0))
 			st.flags |= RW_F_SEEN;
 		st.pidns = f.pidns;
 		st.nspid = f.nspid;
 		st.ppid_at_exit = ppid;
-		bpf_probe_read_kernel_str(st.comm, sizeof(st.comm), leader->comm);
+		copy_comm(st.comm, leader);
 
-		/* Threads dying together may all see live == 0: only one reports. */
-		long err = bpf_map_update_elem(&procs, &k, &st, BPF_NOEXIST);
+		long err = track(&k, &st, BPF_NOEXIST);
 
-		if (err == -17 /* EEXIST */)
-			return;
-		if (err) {
-			count(RW_C_UNTRACKED);
-		} else {
-			struct parent_key pk = { .parent = st.parent, .vpid = st.vpid };
+		if (err == -17 /* EEXIST */) {
+			struct proc_state *cur = bpf_map_lookup_elem(&procs, &k);
 
-			bpf_map_update_elem(&by_parent, &pk, &k, BPF_ANY);
+			/* Threads dying together may all see live == 0: only one reports. */
+			if (cur && cur->tgid == f.tgid && cur->start_ns == f.start_ns)
+				return;
+			/* Else a process whose reap we missed: this one takes its place. */
+			err = track(&k, &st, BPF_ANY);
 		}
+		if (err)
+			count(RW_C_UNTRACKED);
 	}
 
 	if (!wanted_ns(p, f.pidns, f.tgid, ppid, autoreap ? ppid : 0))
 		return;
-	e = reserve(RW_EV_EXIT);
+	e = reserve(RW_EV_EXIT, now);
 	if (e) {
 		e->pid = f.tgid;
 		e->start_ns = f.start_ns;
@@ -639,16 +691,15 @@ static __always_inline void report_exit(struct task_struct *p)
 		e->status = sig->flags & SIGNAL_GROUP_EXIT ? sig->group_exit_code : p->exit_code;
 		e->duration_ns = now - f.start_ns;
 		if (autoreap)
-			bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), leader->comm);
+			copy_comm(e->comm, leader);
 		else
 			__builtin_memcpy(e->comm, st.comm, sizeof(e->comm));
-		bpf_probe_read_kernel_str(e->parent_comm, sizeof(e->parent_comm),
-					  real_parent->group_leader->comm);
+		copy_comm(e->parent_comm, real_parent->group_leader);
 		submit(e);
 	}
 	if (autoreap) {
 		agg_reap(real_parent, ppid, 0);
-		e = reserve(RW_EV_REAP);
+		e = reserve(RW_EV_REAP, now);
 		if (e) {
 			e->pid = f.tgid;
 			e->start_ns = f.start_ns;
@@ -657,9 +708,8 @@ static __always_inline void report_exit(struct task_struct *p)
 			e->ppid = ppid;
 			e->reaper_pid = ppid;
 			e->via = RW_VIA_AUTOREAP;
-			bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), leader->comm);
-			bpf_probe_read_kernel_str(e->reaper_comm, sizeof(e->reaper_comm),
-						  real_parent->group_leader->comm);
+			copy_comm(e->comm, leader);
+			copy_comm(e->reaper_comm, real_parent->group_leader);
 			submit(e);
 		}
 	}
@@ -705,23 +755,26 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 	if (si_pid != pid_nr_at(child->thread_pid, target->thread_pid->level))
 		return 0;
 
-	k.tgid = child->tgid;
-	k.pad = 0;
-	k.start_ns = child->start_time;
+	/* Kept under the key the notified parent's wait will give, unless the
+	 * parent changed since the exit (ptrace, or a parent dying meanwhile). */
+	k.parent = target->tgid;
+	k.vpid = si_pid;
 	st = bpf_map_lookup_elem(&procs, &k);
-	if (!st)
-		return 0;
-	struct parent_key old = { .parent = st->parent, .vpid = st->vpid };
-	struct parent_key new = { .parent = target->tgid, .vpid = si_pid };
+	if (!st || st->tgid != (__u32)child->tgid || st->start_ns != child->start_time) {
+		struct proc_state moved;
+		struct proc_key old;
 
+		st = find(child->tgid, child->start_time, &old);
+		if (!st)
+			return 0;
+		moved = *st;
+		moved.zombie_ns = bpf_ktime_get_ns();
+		moved.flags &= ~RW_F_APPROX;
+		rekey(&old, &moved, &k);
+		return 0;
+	}
 	st->zombie_ns = bpf_ktime_get_ns();
 	st->flags &= ~RW_F_APPROX;
-	if (old.parent != new.parent || old.vpid != new.vpid) {
-		bpf_map_delete_elem(&by_parent, &old);
-		st->parent = new.parent;
-		st->vpid = new.vpid;
-		bpf_map_update_elem(&by_parent, &new, &k, BPF_ANY);
-	}
 	return 0;
 }
 
@@ -729,22 +782,11 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 
 static __always_inline void reap_by_vpid(__u32 vpid, __u32 via)
 {
-	struct task_struct *cur = (void *)bpf_get_current_task_btf();
-	struct parent_key pk = { .parent = tgid_of(cur), .vpid = vpid };
-	struct proc_key *k = bpf_map_lookup_elem(&by_parent, &pk);
-	struct proc_key key;
-	struct proc_state *st;
+	struct proc_key k = { .parent = bpf_get_current_pid_tgid() >> 32, .vpid = vpid };
+	struct proc_state *st = bpf_map_lookup_elem(&procs, &k);
 
-	if (!k)
-		return;
-	key = *k;
-	st = bpf_map_lookup_elem(&procs, &key);
-	if (!st) {
-		bpf_map_delete_elem(&by_parent, &pk);
-		return;
-	}
-
-	reaped(&key, st, cur, via);
+	if (st)
+		reaped(&k, st, bpf_get_current_task_btf(), via);
 }
 
 /* The wait call `current` is in, read from its saved user registers: for a
@@ -843,14 +885,17 @@ SEC("tp_btf/sched_process_free")
 int BPF_PROG(handle_free, struct task_struct *p)
 {
 	struct proc_state *st;
+	struct where *w;
 	struct proc_key k;
 
 	if (p->pid != p->tgid)
 		return 0;
-	k.tgid = p->tgid;
-	k.pad = 0;
-	k.start_ns = p->start_time;
-	st = bpf_map_lookup_elem(&procs, &k);
+	/* Usually reaped already: a slot read, no hash lookup, no other field
+	 * of a task that is cold by now. */
+	w = where_of(p->tgid);
+	if (!w || w->tgid != (__u32)p->tgid)
+		return 0;
+	st = find(p->tgid, p->start_time, &k);
 	/* Runs in an RCU callback: `current` is not the reaper. */
 	if (st)
 		reaped(&k, st, NULL, RW_VIA_RELEASE);
@@ -871,12 +916,11 @@ int BPF_PROG(handle_release, struct task_struct *p)
 
 	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
 		return 0;
-	k = key_of(p);
-	st = bpf_map_lookup_elem(&procs, &k);
+	st = find(tgid_of(p), start_of(p), &k);
 	if (!st)
 		return 0;
 	w = bpf_map_lookup_elem(&waits, &tid);
-	if (tgid_of(cur) == st->parent) {
+	if (tgid_of(cur) == k.parent) {
 		struct wait_call regs_call = {};
 
 		if (w)
@@ -904,22 +948,19 @@ int seed_zombies(struct bpf_iter__task *ctx)
 	if (!t || t->pid != t->tgid || !(t->exit_state & EXIT_ZOMBIE) || !in_scope(t))
 		return 0;
 	parent = t->parent;
-	k = key_of(t);
+	k.parent = parent->tgid;
+	k.vpid = vpid_for(t, parent);
+	st.tgid = t->tgid;
+	st.start_ns = t->start_time;
 	/* When it last ran, on the scheduler's clock: close to when it died. */
 	st.zombie_ns = t->se.exec_start;
 	st.flags = RW_F_APPROX | RW_F_PRESTART;
-	st.parent = parent->tgid;
-	st.vpid = vpid_for(t, parent);
 	st.pidns = pidns_inum(t);
 	st.nspid = nspid_of(t);
 	st.ppid_at_exit = t->real_parent->tgid;
-	bpf_probe_read_kernel_str(st.comm, sizeof(st.comm), t->comm);
-	if (bpf_map_update_elem(&procs, &k, &st, BPF_NOEXIST) == 0) {
-		struct parent_key pk = { .parent = st.parent, .vpid = st.vpid };
-
-		bpf_map_update_elem(&by_parent, &pk, &k, BPF_ANY);
-		BPF_SEQ_PRINTF(ctx->meta->seq, "%u\n", k.tgid);
-	}
+	copy_comm(st.comm, t);
+	if (track(&k, &st, BPF_NOEXIST) == 0)
+		BPF_SEQ_PRINTF(ctx->meta->seq, "%u\n", st.tgid);
 	return 0;
 }
 

@@ -97,22 +97,24 @@ enum rw_counter {
 	RW_C_MAX,
 };
 
-/* A process between its exit and its reap (map "procs", key rw_proc_key). */
+/* A process between its exit and its reap: map "procs". Keyed the way the
+ * reap names it, (reaper's tgid, pid as the reaper sees it): wait4() and
+ * waitid() return just that, so the reap costs one lookup. */
 struct rw_proc_key {
-	__u32 tgid;
-	__u32 pad;
-	__u64 start_ns;
+	__u32 parent;     /* tgid of whoever is to reap it */
+	__u32 vpid;       /* its pid as that parent sees it */
 };
 
 struct rw_proc_state {
+	__u64 start_ns;   /* with tgid: which process this is (pids are reused) */
 	__u64 zombie_ns;  /* when it became a zombie (exit time if APPROX; its
 			   * last run (se.exec_start) if PRESTART) */
-	__u32 parent;     /* tgid of whoever is to reap it */
-	__u32 vpid;       /* its pid as that parent sees it */
+	__u32 tgid;
 	__u32 flags;      /* RW_F_APPROX, RW_F_SEEN, RW_F_PRESTART */
 	__u32 pidns;
 	__u32 nspid;
 	__u32 ppid_at_exit;
+	__u32 pad;
 	char comm[RW_COMM_LEN];
 };
 

@@ -54,7 +54,7 @@ int rw_kstats_zombies(const struct rw_loader *l, __u32 tgid, bool seeded_only, _
 			continue; /* reaped meanwhile */
 		if (seeded_only && !(st.flags & RW_F_PRESTART))
 			continue;
-		if (tgid && key.tgid != tgid && st.parent != tgid)
+		if (tgid && st.tgid != tgid && key.parent != tgid)
 			continue;
 		if (len == cap) {
 			size_t ncap = cap ? 2 * cap : 64;
@@ -69,22 +69,22 @@ int rw_kstats_zombies(const struct rw_loader *l, __u32 tgid, bool seeded_only, _
 		}
 		z = &v[len++];
 		memset(z, 0, sizeof(*z));
-		z->pid = key.tgid;
-		z->start_ns = key.start_ns;
+		z->pid = st.tgid;
+		z->start_ns = st.start_ns;
 		z->nspid = st.nspid;
 		z->pidns = st.pidns;
-		z->parent = st.parent;
+		z->parent = key.parent;
 		memcpy(z->comm, st.comm, RW_COMM_LEN);
 		z->comm[RW_COMM_LEN - 1] = '\0';
-		if (st.parent != last_parent) {
-			rw_proc_comm(st.parent, last_comm);
-			last_parent = st.parent;
+		if (key.parent != last_parent) {
+			rw_proc_comm(key.parent, last_comm);
+			last_parent = key.parent;
 		}
 		memcpy(z->parent_comm, last_comm, RW_COMM_LEN);
 		/* A zombie from before start carries its last run time: a
 		 * scheduler-clock estimate, kept only when it is plausible. */
 		z->since_ns = st.zombie_ns;
-		z->age_known = st.zombie_ns >= key.start_ns && st.zombie_ns <= now_ns;
+		z->age_known = st.zombie_ns >= st.start_ns && st.zombie_ns <= now_ns;
 		z->approx = st.flags & RW_F_APPROX;
 		if (!z->age_known)
 			z->since_ns = now_ns;
