@@ -217,38 +217,58 @@ PY
 # --- pause under PID exhaustion ------------------------------------------------
 
 t=pid_exhaustion
-# pause -l as PID 1 of a namespace in a pids cgroup limited to 40 tasks; a
-# flooder in the same cgroup forks as fast as it can, each child leaving an
-# orphan that lives 2 s (so ~20 forks a second fill the cgroup), until 200
-# forks were refused and 100 orphans made. The flood gets that far only if
-# pause reaps while the cgroup is full: its reap log must name every orphan,
-# and once the flood stops the count must come back to pause alone.
+# pause -l as PID 1 of a namespace in a pids cgroup limited to 40 tasks, and
+# a flooder in the same cgroup and namespace, in 5 waves. In each, it forks
+# as fast as it can, each child leaving an orphan (pause's) that waits on a
+# pipe, until 20 forks in a row are refused: the cgroup is full. Then it
+# closes the pipe: the wave's orphans exit at once, and the next wave starts
+# when pids.current is back to its 3 (pause, nsenter, the flooder), which
+# only pause's reaping can do. Nothing depends on speed: every wave makes
+# exactly 36 orphans (40, less those 3, less a slot for the child that forks
+# the orphan), 20 forks refused each, and pause's reap log names all 180.
 cat >"$T/flood.py" <<'PY'
 import os, sys, time
-limit_s, want_refused, want_orphans = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-end = time.monotonic() + limit_s
-orphans = refused = 0
-while time.monotonic() < end and (refused < want_refused or orphans < want_orphans):
-    try:
-        pid = os.fork()
-    except BlockingIOError:
-        refused += 1
-        time.sleep(0.002)
-        continue
-    if pid == 0:
+cg, waves, streak_max = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+
+def current():
+    with open(cg + "/pids.current") as f:
+        return int(f.read())
+
+base, made, refused = current(), [], 0
+for wave in range(waves):
+    r, w = os.pipe()
+    n = streak = 0
+    while streak < streak_max:
         try:
-            if os.fork() == 0:  # the orphan
-                time.sleep(2)
-                os._exit(0)
+            pid = os.fork()
         except BlockingIOError:
-            os._exit(1)
-        os._exit(0)
-    _, st = os.waitpid(pid, 0)
-    if st == 0:
-        orphans += 1
-    else:
-        refused += 1
-print(orphans, refused)
+            refused += 1
+            streak += 1
+            time.sleep(0.005)
+            continue
+        if pid == 0:
+            os.close(w)
+            try:
+                if os.fork() == 0:  # the orphan: until the wave's pipe closes
+                    os.read(r, 1)
+                    os._exit(0)
+            except BlockingIOError:
+                os._exit(1)
+            os._exit(0)
+        _, st = os.waitpid(pid, 0)
+        if st == 0:
+            n, streak = n + 1, 0
+        else:
+            refused, streak = refused + 1, streak + 1
+    made.append(n)
+    os.close(w)
+    os.close(r)
+    end = time.monotonic() + 30
+    while current() != base:
+        if time.monotonic() > end:
+            sys.exit("wave %d: pids.current %d, not back to %d in 30 s" % (wave, current(), base))
+        time.sleep(0.01)
+print(" ".join(map(str, made)), refused)
 PY
 # pids_cgroup: make $CG, a new cgroup where the pids controller is (a v1
 # hierarchy of its own, or cgroup v2 with pids enabled below its root).
@@ -275,20 +295,21 @@ else
 	max0=$(awk '$1 == "max" { print $2 }' "$CG/pids.events")
 	pstart=$(starttime "$NSP")
 	out=$(timeout 120 sh -c "echo \$\$ >$CG/cgroup.procs && exec nsenter -t $NSP -p -m -- \
-		python3 $T/flood.py 60 200 100" 2>&1)
+		python3 $T/flood.py $CG 5 20" 2>&1)
 	max1=$(awk '$1 == "max" { print $2 }' "$CG/pids.events")
-	made=${out%% *} refused=${out##* }
+	refused=${out##* }
 	# reaps_of COMM STATUS: pause's reap-log lines for COMM ending with STATUS
 	reaps_of() { grep -c "^pause: reaped [0-9]* ($1): $2\$" "$T/$t.err"; }
 	if [ "$base" -ne 1 ]; then fail $t "$base tasks in the cgroup before the flood, want 1 (pause)"
-	elif ! [ "$made" -ge 100 ] 2>/dev/null || ! [ "$refused" -ge 200 ]; then
-		fail $t "flood: '$out' (orphans, refused forks), want >= 100 and >= 200"
-	elif [ "$max1" -le "$max0" ]; then fail $t "pids.events max stayed $max0"
+	elif [ "$out" != "36 36 36 36 36 100" ]; then
+		fail $t "flood: '$out' (orphans per wave, refused forks), want '36 36 36 36 36 100'"
+	elif [ "$((max1 - max0))" -ne "$refused" ]; then
+		fail $t "pids.events max went from $max0 to $max1, want $refused more"
 	elif [ "$(starttime "$NSP")" != "$pstart" ] || dead "$NSP"; then fail $t "pause is gone"
-	elif ! wait_for 60 sh -c "[ \$(cat $CG/pids.current) -eq $base ]"; then
+	elif ! wait_for 30 sh -c "[ \$(cat $CG/pids.current) -eq $base ]"; then
 		fail $t "$(cat "$CG/pids.current") tasks left after the flood, want $base"
-	elif [ "$(reaps_of python3 'exit 0')" -ne "$made" ]; then
-		fail $t "pause logged $(reaps_of python3 'exit 0') reaps of the flood's $made orphans"
+	elif [ "$(reaps_of python3 'exit 0')" -ne 180 ]; then
+		fail $t "pause logged $(reaps_of python3 'exit 0') reaps of the flood's 180 orphans"
 	elif ! in_ns "$O" 20 42 >/dev/null || ! wait_for 30 no_children "$NSP"; then
 		fail $t "after the flood, 20 orphans not reaped: $(cat "/proc/$NSP/task/$NSP/children")"
 	else
@@ -296,7 +317,7 @@ else
 		expect_eq $t "$rc|$(reaps_of orphan 'exit 42')|$(reaps_of orphans-keeper 'exit 0')|$(
 			grep -vc '^pause: reaped ' "$T/$t.err")|$(tail -n 1 "$T/$t.err")" \
 			"0|20|1|1|Shutting down, got signal: Terminated" &&
-			ok "$t ($made orphans made and reaped, $refused forks refused at pids.max 40, $((max1 - max0)) limit hits; then 21 orphans reaped)"
+			ok "$t (5 waves of 36 orphans filling pids.max 40, 100 forks refused, all 180 reaped; then 21 orphans reaped)"
 	fi
 fi
 kill -KILL "$U" 2>/dev/null
