@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "loader.h"
+#include "vmlinux_btf.h"
 #include "reapwatch.skel.h"
 
 #define DEFAULT_RINGBUF (4u << 20)
@@ -87,6 +88,36 @@ static enum rw_load_error fail(enum rw_load_error code, char *buf, size_t len, c
 	return code;
 }
 
+/* Does the kernel take an fentry program on release_task? Kernels in lockdown
+ * refuse every one at load. Asked with a two-instruction program: finding
+ * out by a full load that fails costs a second parse of the kernel's BTF,
+ * ~100 ms here. When it cannot tell, the full load decides. */
+static bool exact_reap_allowed(void)
+{
+	const struct bpf_insn return_0[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct bpf_prog_load_opts opts = {
+		.sz = sizeof(opts),
+		.expected_attach_type = BPF_TRACE_FENTRY,
+	};
+	int id = rw_vmlinux_func_id("release_task"), fd;
+
+	if (id < 0)
+		return true;
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "rw_probe", "GPL", return_0, 2, &opts);
+	if (fd < 0) {
+		if (libbpf_verbose)
+			fprintf(stderr, "reapwatch: fentry/release_task refused (%s): "
+				"the wait tracepoints will do\n", strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
 static struct reapwatch_bpf *open_configured(const struct rw_load_opts *o, bool exact)
 {
 	struct reapwatch_bpf *skel = reapwatch_bpf__open();
@@ -138,8 +169,9 @@ enum rw_load_error rw_load(const struct rw_load_opts *o, rw_event_fn fn, void *c
 	l->fn = fn;
 	l->ctx = ctx;
 
-	/* Probe the exact reap first; kernels in lockdown refuse trampolines. */
-	l->exact = !o->no_exact;
+	/* The exact reap where the kernel allows it; if the full load fails
+	 * all the same, the tracepoints. */
+	l->exact = !o->no_exact && exact_reap_allowed();
 	for (;;) {
 		l->skel = open_configured(o, l->exact);
 		if (!l->skel) {
