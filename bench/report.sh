@@ -355,13 +355,12 @@ EOF
 	goal "[4](#4-footprint) reapwatch attached in <= 200 ms" "$(fmt "$att" 0) ms (\`--no-exact\`: $(fmt "$ne" 0) ms)" "$(verdict "$(le "$att" 200)")"
 	if [ "$(le "$att" 200)" != 1 ]; then
 		cat <<EOF
-**Why the start-up goal is missed.** By default reapwatch first tries the
+**Why the start-up goal is missed.** \`--no-exact\` skips looking for the
 exact reap hook, \`fentry/release_task\`, which this kernel refuses
-(../shared/KERNEL-HOOKS.md):
-the whole object is opened (vmlinux BTF parsed), loaded, refused, then opened
-and loaded again without it. That attempt is the difference between \`trace\`
-and \`trace --no-exact\`: $(minus "$att" "$ne") ms, and $(minus "$(startup_stat trace 5 50)" "$(startup_stat trace_--no-exact 5 50)") kB of RssAnon that stays
-allocated afterwards. With \`--no-exact\` the goal is $(verdict "$(le "$ne" 200)").
+(../shared/KERNEL-HOOKS.md), so the difference between \`trace\` and \`trace
+--no-exact\` is what looking for it costs here: $(minus "$att" "$ne") ms, and $(minus "$(startup_stat trace 5 50)" "$(startup_stat trace_--no-exact 5 50)") kB of
+RssAnon still held a second later. With \`--no-exact\` the goal is $(verdict "$(le "$ne" 200)"); the
+rest is opening, loading and attaching the programs (the CPU column).
 
 EOF
 	fi
@@ -415,7 +414,7 @@ EOF
 	cat <<EOF
 
 BPF time per cycle as in section 1 (the sum of each program's mean time per
-run). Memory does not move. reapwatch's own CPU time over a run (start,
+run). reapwatch's own CPU time over a run (start,
 warm-up, loop, stop: the same work in both states) does in \`stats\` mode:
 $(fmt "$(scale_stat empty stats 11)" 0) ms empty, $(fmt "$(scale_stat loaded stats 11)" 0) ms loaded ($(awk -v a="$(scale_stat loaded stats 11)" -v b="$(scale_stat empty stats 11)" 'BEGIN { if (b + 0 > 0) printf "%.1f", a / b; else print "-" }')x): in the kernel mode it reads every
 outstanding zombie from the kernel every 250 ms (to report leaks while they

@@ -35,8 +35,11 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 OUT=${OUTPUT:-build}
 B=$OUT/bench
-RW=$PWD/$OUT/reapwatch
-PAUSE=$PWD/$OUT/pause
+# The binaries under test are copied here first: a rebuild of $OUT during
+# the run (the machine is shared) must not mix two builds in one document.
+UT=$PWD/$B/under-test
+RW=$UT/reapwatch
+PAUSE=$UT/pause
 R=$B/results
 QUICK=${BENCH_QUICK:-0}
 ONLY=${BENCH_ONLY:-cost loss storm footprint scale}
@@ -751,11 +754,13 @@ if [ "${BENCH_REPORT:-0}" = 1 ]; then
 fi
 
 [ "$(id -u)" -eq 0 ] || die "run as root (BPF, namespaces, sysctl)"
-for f in "$RW" "$PAUSE" "$B/forkloop" "$B/storm" "$B/bpfstats" "$B/startup" "$B/sandboxes"; do
+for f in "$OUT/reapwatch" "$OUT/pause" "$B/forkloop" "$B/storm" "$B/bpfstats" "$B/startup" \
+	"$B/sandboxes"; do
 	[ -x "$f" ] || die "$f is missing: make all bench-progs"
 done
-mkdir -p "$R" || die "cannot create $R"
+mkdir -p "$R" "$UT" || die "cannot create $R"
 rm -f "$R"/*
+cp "$OUT/reapwatch" "$OUT/pause" "$UT/" || die "cannot copy the binaries to $UT"
 
 T_START=$(date +%s)
 machine_info
