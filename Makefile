@@ -228,7 +228,7 @@ sanitize: deps-test
 	$(Q)RW_SANITIZE_SUITES=all sh tests/run.sh sanitize
 .PHONY: sanitize
 
-# Benchmarks (issue 7): reapwatch and pause against their peers, ~15 min as
+# Benchmarks (issue 7): reapwatch and pause against their peers, ~10 min as
 # root; writes docs/benchmarks.md (BENCH_QUICK=1: a smoke run, see bench/run.sh).
 # The programs bench/run.sh drives are static like the test programs;
 # floor.bpf.o holds empty BPF programs at reapwatch's hooks (the floor of the cost).

@@ -2,7 +2,7 @@
 # bench/run.sh: what reapwatch and pause cost, against their peers, in one
 # run; rewrites docs/benchmarks.md with the figures and the commands.
 #
-#   make bench                       # everything, ~15 min; writes docs/benchmarks.md
+#   make bench                       # everything, ~10 min; writes docs/benchmarks.md
 #   BENCH_QUICK=1 make bench         # a smoke run, ~3 min; writes build/bench/benchmarks-quick.md
 #   BENCH_ONLY="cost loss" make bench
 #   BENCH_REPORT=1 sh bench/run.sh   # the document again from the last results
