@@ -33,7 +33,8 @@
 #define PF_EXITING 0x4
 #define SIGNAL_GROUP_EXIT 0x4
 #define MAX_PID_NS_LEVEL 32
-#define MAX_CHILDREN 4096   /* children walked per exiting task */
+#define MAX_CHILDREN 4096   /* children reported per exiting task */
+#define MAX_MORE_CHILDREN 65536 /* children past those, re-keyed and counted */
 #define MAX_ANCESTORS 64    /* subreaper search depth */
 
 /* Filters, set by the loader before load; 0 means "any". */
@@ -559,40 +560,50 @@ struct walk_ctx {
 	__u8 kind;
 };
 
+/* The next child of the walk, or NULL at the end of the list. */
+static __always_inline struct task_struct *next_child(struct walk_ctx *w)
+{
+	struct list_head *pos = w->pos;
+
+	if (!pos || pos == w->head)
+		return NULL;
+	w->pos = BPF_CORE_READ(pos, next);
+	return (void *)pos - bpf_core_field_offset(struct task_struct, sibling);
+}
+
+/* A child already dead, or dying, changes reaper: re-key its state (unless
+ * a tracer, not the father, is to reap it). */
+static __always_inline void rekey_child(struct walk_ctx *w, struct task_struct *child)
+{
+	struct proc_key old, new;
+	struct proc_state *st;
+
+	if (!(BPF_CORE_READ(child, flags) & PF_EXITING))
+		return;
+	st = find(tgid_of(child), start_of(child), &old);
+	if (st && old.parent == tgid_of(w->father)) {
+		struct proc_state moved = *st;
+
+		new.parent = tgid_of(w->reaper);
+		new.vpid = vpid_for(child, w->reaper);
+		rekey(&old, &moved, &new);
+	}
+}
+
 static long orphan_one(__u32 i, void *data)
 {
 	struct walk_ctx *w = data;
-	struct task_struct *child;
+	struct task_struct *child = next_child(w);
 	struct rw_event *e;
 	__u32 father_tgid, reaper_tgid;
 	bool zombie;
 
-	struct list_head *pos = w->pos;
-
-	if (!pos || pos == w->head)
+	if (!child)
 		return 1;
-	child = (void *)pos - bpf_core_field_offset(struct task_struct, sibling);
-	w->pos = BPF_CORE_READ(pos, next);
-
+	rekey_child(w, child);
 	father_tgid = tgid_of(w->father);
 	reaper_tgid = tgid_of(w->reaper);
 	zombie = BPF_CORE_READ(child, exit_state) & EXIT_ZOMBIE;
-
-	/* A child already dead, or dying, changes reaper: re-key its state
-	 * (unless a tracer, not @father, is to reap it). */
-	if (BPF_CORE_READ(child, flags) & PF_EXITING) {
-		struct proc_key old, new;
-		struct proc_state *st = find(tgid_of(child), start_of(child), &old);
-
-		if (st && old.parent == father_tgid) {
-			struct proc_state moved = *st;
-
-			new.parent = reaper_tgid;
-			new.vpid = vpid_for(child, w->reaper);
-			rekey(&old, &moved, &new);
-		}
-	}
-
 	if (!wanted(child, father_tgid, reaper_tgid))
 		return 0;
 	agg_orphan(w->reaper, w->father, w->kind);
@@ -607,6 +618,20 @@ static long orphan_one(__u32 i, void *data)
 	leader_comm(w->father, e->parent_comm);
 	leader_comm(w->reaper, e->reaper_comm);
 	submit(e);
+	return 0;
+}
+
+/* Past the bound: no events (that would hold the exit path too long), but
+ * the pending reaps still follow their zombies, and each child is counted. */
+static long orphan_unreported(__u32 i, void *data)
+{
+	struct walk_ctx *w = data;
+	struct task_struct *child = next_child(w);
+
+	if (!child)
+		return 1;
+	rekey_child(w, child);
+	count(RW_C_ORPHANS_UNREPORTED);
 	return 0;
 }
 
@@ -626,6 +651,8 @@ static __always_inline void report_orphans(struct task_struct *father)
 	w.reaper = g.reaper;
 	w.kind = g.kind;
 	bpf_loop(MAX_CHILDREN, orphan_one, &w, 0);
+	if (w.pos && w.pos != w.head)
+		bpf_loop(MAX_MORE_CHILDREN, orphan_unreported, &w, 0);
 }
 
 /* --- exit --------------------------------------------------------------------- */

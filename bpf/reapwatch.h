@@ -94,6 +94,7 @@ enum rw_counter {
 	RW_C_LOST,          /* ring buffer full */
 	RW_C_UNTRACKED,     /* state map full: a zombie we cannot time */
 	RW_C_AGG_OVERFLOW,  /* aggregation map full */
+	RW_C_ORPHANS_UNREPORTED, /* children past the walk's bound (MAX_CHILDREN) */
 	RW_C_MAX,
 };
 

@@ -85,3 +85,30 @@ PY
 [ "$rc" -eq 0 ] && head -n1 "$tmp/text" | grep -q "^TIME *EVENT *PID *COMM *PPID *DETAILS" &&
 	ok "-d 1: stops by itself, exit 0, column header" ||
 	fail "-d 1: stops by itself, exit 0, column header" "exit $rc: $(head -n 2 "$tmp/text")"
+
+# --- a parent with more children than one walk reports ---------------------------
+# tests/progs/orphans 4200 leaves 4201 children (4200 and a keeper) to be
+# reparented at once: the first 4096 are reported, the other 105 counted.
+t="a parent with over 4096 children: 4096 orphan events, 105 counted unreported"
+mkfifo "$tmp/fifo2"
+sh -c 'read go <"$0"; exec "$1" 4200' "$tmp/fifo2" "$B/tests/orphans" &
+big=$!
+"$RW" --json -v -p "$big" >"$tmp/big.json" 2>"$tmp/big.err" &
+rw=$!
+if ! wait_for 10 grep -q "reaps seen at" "$tmp/big.err"; then
+	fail "$t" "did not attach: $(cat "$tmp/big.err")"
+	echo x >"$tmp/fifo2"
+	kill -INT "$rw"
+else
+	echo go >"$tmp/fifo2"
+	wait "$big"
+	wait_for 20 sh -c "[ \$(grep -c '\"type\":\"orphan\"' '$tmp/big.json') -ge 4096 ]"
+	kill -INT "$rw"
+	wait "$rw"
+	n=$(grep '"type":"orphan"' "$tmp/big.json" | grep -c "\"old_ppid\":$big,")
+	if [ "$n" -eq 4096 ] && grep -q ", 105 orphans unreported" "$tmp/big.err"; then
+		ok "$t"
+	else
+		fail "$t" "$n orphan events; $(tail -n 1 "$tmp/big.err")"
+	fi
+fi

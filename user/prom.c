@@ -197,13 +197,16 @@ int rw_prom_write(FILE *f, const struct rw_prom *p, bool om)
 
 	family(f, om, "reapwatch_lost_events", COUNTER,
 	       "What the kernel side could not record: ringbuf (events), untracked "
-	       "(zombies not timed, state map full), aggregation (aggregation map full).");
+	       "(zombies not timed, state map full), aggregation (aggregation map full), "
+	       "orphans (children past 4096 of one exiting parent).");
 	sample_u64(f, "reapwatch_lost_events", "_total", &none, "reason", "ringbuf",
 		   p->lost_ringbuf);
 	sample_u64(f, "reapwatch_lost_events", "_total", &none, "reason", "untracked",
 		   p->lost_untracked);
 	sample_u64(f, "reapwatch_lost_events", "_total", &none, "reason", "aggregation",
 		   p->lost_aggregation);
+	sample_u64(f, "reapwatch_lost_events", "_total", &none, "reason", "orphans",
+		   p->lost_orphans);
 
 	family(f, om, "reapwatch_sandbox", INFO,
 	       "A sandbox: its pid namespace, its init (PID 1) and the init's cgroup.");

@@ -505,6 +505,9 @@ static int cmd_trace(struct cli *cli)
 	if (rw_counter(l, RW_C_UNTRACKED))
 		fprintf(stderr, ", %llu zombies untracked (state map full)",
 			(unsigned long long)rw_counter(l, RW_C_UNTRACKED));
+	if (rw_counter(l, RW_C_ORPHANS_UNREPORTED))
+		fprintf(stderr, ", %llu orphans unreported (a parent had over 4096 children)",
+			(unsigned long long)rw_counter(l, RW_C_ORPHANS_UNREPORTED));
 	fputc('\n', stderr);
 	rw_sandbox_cache_free(t.sandboxes);
 	rw_unload(l);

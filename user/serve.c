@@ -607,6 +607,7 @@ static void snapshot(struct rw_server *s)
 	s->prom.lost_ringbuf = rw_counter(s->l, RW_C_LOST);
 	s->prom.lost_untracked = rw_counter(s->l, RW_C_UNTRACKED);
 	s->prom.lost_aggregation = rw_counter(s->l, RW_C_AGG_OVERFLOW);
+	s->prom.lost_orphans = rw_counter(s->l, RW_C_ORPHANS_UNREPORTED);
 	/* The sysctl shows only its own setting, not the fds holding stats on. */
 	s->prom.bpf_stats = s->stats_fd >= 0 ? 1 : bpf_stats_enabled();
 	for (size_t i = 0; i < s->nprogs; i++) {
