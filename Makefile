@@ -223,7 +223,7 @@ $(OUTPUT)/lint/%.tidy: %.c .clang-tidy $(wildcard user/*.h tests/unit/*.h) bpf/r
 
 # make sanitize: the test suite under AddressSanitizer and UndefinedBehavior-
 # Sanitizer, built in $(OUTPUT)/asan (tests/test_sanitize.sh; `make test` runs
-# a shorter selection of it).
+# it too).
 sanitize: deps-test
 	$(Q)RW_SANITIZE_SUITES=all sh tests/run.sh sanitize
 .PHONY: sanitize
