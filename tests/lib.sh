@@ -13,6 +13,16 @@ check() {
 	if out=$("$@" 2>&1); then ok "$name"; else fail "$name" "$(printf '%s' "$out" | tail -n 3 | tr '\n' ' ')"; fi
 }
 
+# t NAME FN: one case whose steps are a shell function; FN runs in this
+# shell and says why it failed with `no WHY...`. The log gets each case's time.
+t() {
+	WHY=''
+	t0=$(date +%s%N)
+	if "$2"; then ok "$1"; else fail "$1" "${WHY:-$2 failed}"; fi
+	echo "# $2: $((($(date +%s%N) - t0) / 1000000)) ms"
+}
+no() { WHY=$*; return 1; }
+
 # wait_for SECONDS CMD...: poll CMD every 10 ms until it succeeds or the deadline passes.
 wait_for() {
 	deadline=$(($(date +%s%N) + $1 * 1000000000)); shift

@@ -15,16 +15,6 @@ POD=rwpod$$
 # failure waits this long).
 D=${POD_TEST_DEADLINE:-30}
 
-# t NAME FN: one case. FN runs in this shell; on failure it says why in WHY.
-# The log also gets each case's time, as a comment.
-t() {
-	WHY=''
-	t0=$(date +%s%N)
-	if "$2"; then ok "$1"; else fail "$1" "${WHY:-$2 failed}"; fi
-	echo "# $2: $((($(date +%s%N) - t0) / 1000000)) ms"
-}
-no() { WHY=$*; return 1; }
-
 cleanup() {
 	[ -n "${RW_PID:-}" ] && kill -INT "$RW_PID" 2>/dev/null
 	if [ -n "${SB_UNSHARE:-}" ]; then

@@ -17,14 +17,6 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/reapwatch-serve.XXXXXX")
 POD=rwserve$$
 RW_PIDS='' PROM_PID='' HOLD_PID='' SB2_UNSHARE='' RW_WRAP=''
 
-t() {
-	WHY=''
-	t0=$(date +%s%N)
-	if "$2"; then ok "$1"; else fail "$1" "${WHY:-$2 failed}"; fi
-	echo "# $2: $((($(date +%s%N) - t0) / 1000000)) ms"
-}
-no() { WHY=$*; return 1; }
-
 cleanup() {
 	for p in $RW_PIDS $PROM_PID; do kill -TERM "$p" 2>/dev/null; done
 	[ -n "$HOLD_PID" ] && kill -KILL "$HOLD_PID" 2>/dev/null
