@@ -446,18 +446,27 @@ static __always_inline long track(struct proc_key *k, struct proc_state *st, __u
 }
 
 /* The tracked zombie (@tgid, @start_ns), found by its pid; its key in @k. */
+/* The state slot @w (which names a tgid) points at, if it is the process
+ * started at @start_ns; its key in @k. */
+static __always_inline struct proc_state *state_at(struct where *w, __u64 start_ns,
+						   struct proc_key *k)
+{
+	struct proc_state *st;
+
+	*k = w->key;
+	st = bpf_map_lookup_elem(&procs, k);
+	if (!st || st->tgid != w->tgid || st->start_ns != start_ns)
+		return NULL;
+	return st;
+}
+
 static __always_inline struct proc_state *find(__u32 tgid, __u64 start_ns, struct proc_key *k)
 {
 	struct where *w = where_of(tgid);
-	struct proc_state *st;
 
 	if (!w || w->tgid != tgid)
 		return NULL;
-	*k = w->key;
-	st = bpf_map_lookup_elem(&procs, k);
-	if (!st || st->tgid != tgid || st->start_ns != start_ns)
-		return NULL;
-	return st;
+	return state_at(w, start_ns, k);
 }
 
 /* Its reaper changed: keep @moved (a copy) under @to instead of @from. */
@@ -928,7 +937,7 @@ int BPF_PROG(handle_free, struct task_struct *p)
 	w = where_of(p->tgid);
 	if (!w || w->tgid != (__u32)p->tgid)
 		return 0;
-	st = find(p->tgid, p->start_time, &k);
+	st = state_at(w, p->start_time, &k);
 	/* Runs in an RCU callback: `current` is not the reaper. */
 	if (st)
 		reaped(&k, st, NULL, RW_VIA_RELEASE);
