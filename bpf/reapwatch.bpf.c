@@ -14,8 +14,10 @@
  * and fentry/release_task, the exact reap, where trampolines are allowed.
  *
  * A process is identified by (tgid, start time): pids are reused. A zombie
- * is kept under the key its reap will name, (reaper's tgid, pid as the reaper
- * sees it), with an index by global pid for the hooks that only have the task.
+ * is kept in an array slot found by its global pid; a reaper in a nested pid
+ * namespace names it by another pid, which "vpids" translates. Every hot path
+ * touches as few cache lines as it can: on this kind of VM each line that is
+ * not already hot costs 40-70 ns, more than all the instructions.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -64,34 +66,35 @@ struct {
 	__uint(max_entries, 1 << 22); /* resized by the loader */
 } events SEC(".maps");
 
-#define proc_key rw_proc_key
 #define proc_state rw_proc_state
+#define SLOT_MASK (RW_ZOMBIE_SLOTS - 1)
 
-#define MAX_ZOMBIES 65536
-
+/* The zombies, one cache line each (see reapwatch.h). An array, not a hash
+ * map: a lookup is a few inlined instructions and one line, with no lock,
+ * no allocation and no bucket to walk. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_ZOMBIES);
-	__type(key, struct proc_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, RW_ZOMBIE_SLOTS);
+	__type(key, __u32);
 	__type(value, struct proc_state);
-} procs SEC(".maps");
+} zombies SEC(".maps");
 
-/* Where the zombie with global pid `tgid` is kept in procs: slot tgid %
- * MAX_ZOMBIES. For the hooks that have the task but not its reaper's view
- * (the release backstop, reparenting), and cheap to miss: an array read is
- * inlined, a hash lookup is not. Two zombies may share a slot; the later
- * wins, and the earlier loses only its backstop. */
-struct where {
+/* (reaper, the pid it knows the zombie by) -> the zombie's global pid, for
+ * the zombies whose reaper lives in a nested pid namespace. Open addressing
+ * like "zombies", hashed. */
+struct vpid_slot {
+	__u64 key;       /* parent << 32 | vpid; 0: free */
 	__u32 tgid;
-	struct proc_key key;
+	__u32 displaced;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MAX_ZOMBIES);
+	__uint(max_entries, RW_ZOMBIE_SLOTS);
 	__type(key, __u32);
-	__type(value, struct where);
-} wheres SEC(".maps");
+	__type(value, struct vpid_slot);
+} vpids SEC(".maps");
 
 /* Arguments of a waitid() in flight, or the kind of wait in exact mode. */
 struct wait_call {
@@ -425,102 +428,225 @@ static __always_inline void fill_subject(struct rw_event *e, struct task_struct 
 
 /* --- the zombies we track -------------------------------------------------- */
 
-static __always_inline struct where *where_of(__u32 tgid)
+static __always_inline struct proc_state *zslot(__u32 i)
 {
-	__u32 slot = tgid % MAX_ZOMBIES;
-
-	return bpf_map_lookup_elem(&wheres, &slot);
+	i &= SLOT_MASK;
+	return bpf_map_lookup_elem(&zombies, &i);
 }
 
-/* Keep @st under @k, and note where. */
-static __always_inline long track(struct proc_key *k, struct proc_state *st, __u64 flags)
+/* Does @z hold process @tgid: started at @start_ns, or, with @start_ns 0,
+ * to be reaped by @parent under the pid @vpid? */
+static __always_inline bool holds(struct proc_state *z, __u32 tgid, __u64 start_ns, __u32 parent,
+				  __u32 vpid)
 {
-	long err = bpf_map_update_elem(&procs, k, st, flags);
-	struct where *w = where_of(st->tgid);
+	if (z->tgid != tgid)
+		return false;
+	if (start_ns)
+		return z->start_ns == start_ns;
+	return z->parent == parent && z->vpid == vpid;
+}
 
-	if (!err && w) {
-		w->tgid = st->tgid;
-		w->key = *k;
+/* The slot holding @tgid (see holds()); *at is its distance from home. */
+static __always_inline struct proc_state *find(__u32 tgid, __u64 start_ns, __u32 parent,
+					       __u32 vpid, __u32 *at)
+{
+	struct proc_state *home = zslot(tgid), *z;
+
+	if (!home)
+		return NULL;
+	*at = 0;
+	if (holds(home, tgid, start_ns, parent, vpid))
+		return home;
+	if (!home->displaced)
+		return NULL;
+	for (__u32 i = 1; i < RW_ZOMBIE_PROBES; i++) {
+		z = zslot(tgid + i);
+		if (z && holds(z, tgid, start_ns, parent, vpid)) {
+			*at = i;
+			return z;
+		}
 	}
-	return err;
+	return NULL;
 }
 
-/* The tracked zombie (@tgid, @start_ns), found by its pid; its key in @k. */
-/* The state slot @w (which names a tgid) points at, if it is the process
- * started at @start_ns; its key in @k. */
-static __always_inline struct proc_state *state_at(struct where *w, __u64 start_ns,
-						   struct proc_key *k)
-{
-	struct proc_state *st;
+#define find_task(tgid, start_ns, at) find(tgid, start_ns, 0, 0, at)
 
-	*k = w->key;
-	st = bpf_map_lookup_elem(&procs, k);
-	if (!st || st->tgid != w->tgid || st->start_ns != start_ns)
+/* Take a slot for the process (@tgid, @start_ns): its home, else one of the
+ * next. NULL when all are taken, or when the process is there already: its
+ * threads may all see themselves last (*dup). A slot of an earlier process
+ * with the same pid is stale (its reap was missed) and is taken over. */
+static __always_inline struct proc_state *claim(__u32 tgid, __u64 start_ns, bool *dup)
+{
+	struct proc_state *home = zslot(tgid), *z;
+	__u64 old;
+
+	*dup = false;
+	for (__u32 i = 0; i < RW_ZOMBIE_PROBES; i++) {
+		z = i ? zslot(tgid + i) : home;
+		if (!z || !home)
+			return NULL;
+		old = __sync_val_compare_and_swap(&z->tgid, 0, tgid);
+		if (old == 0) {
+			z->start_ns = start_ns;
+			if (i)
+				__sync_fetch_and_add(&home->displaced, 1);
+			return z;
+		}
+		if (old == tgid) {
+			/* start 0: its other thread has just claimed it. */
+			if (z->start_ns == start_ns || z->start_ns == 0) {
+				*dup = true;
+				return NULL;
+			}
+			z->start_ns = start_ns;
+			return z;
+		}
+	}
+	count(RW_C_UNTRACKED);
+	return NULL;
+}
+
+static __always_inline struct vpid_slot *vslot(__u32 i)
+{
+	i &= SLOT_MASK;
+	return bpf_map_lookup_elem(&vpids, &i);
+}
+
+static __always_inline __u32 vpid_home(__u64 key)
+{
+	return (__u32)(key * 0x9e3779b97f4a7c15ull >> 32);
+}
+
+/* Note that @parent knows zombie @tgid as @vpid. */
+static __always_inline void vpid_note(__u32 parent, __u32 vpid, __u32 tgid)
+{
+	__u64 key = (__u64)parent << 32 | vpid;
+	__u32 h = vpid_home(key);
+	struct vpid_slot *home = vslot(h), *v;
+
+	for (__u32 i = 0; i < RW_ZOMBIE_PROBES; i++) {
+		v = i ? vslot(h + i) : home;
+		if (!v || !home)
+			return;
+		if (__sync_val_compare_and_swap(&v->key, 0, key) == 0) {
+			v->tgid = tgid;
+			if (i)
+				__sync_fetch_and_add(&home->displaced, 1);
+			return;
+		}
+	}
+	/* Its reap by that parent goes unseen; the release backstop reports it. */
+	count(RW_C_UNTRACKED);
+}
+
+/* The slot of (@parent, @vpid) in "vpids"; *at is its distance from home. */
+static __always_inline struct vpid_slot *vpid_find(__u32 parent, __u32 vpid, __u32 *at)
+{
+	__u64 key = (__u64)parent << 32 | vpid;
+	__u32 h = vpid_home(key);
+	struct vpid_slot *home = vslot(h), *v;
+
+	if (!home)
 		return NULL;
-	return st;
-}
-
-static __always_inline struct proc_state *find(__u32 tgid, __u64 start_ns, struct proc_key *k)
-{
-	struct where *w = where_of(tgid);
-
-	if (!w || w->tgid != tgid)
+	*at = 0;
+	if (home->key == key)
+		return home;
+	if (!home->displaced)
 		return NULL;
-	return state_at(w, start_ns, k);
+	for (__u32 i = 1; i < RW_ZOMBIE_PROBES; i++) {
+		v = vslot(h + i);
+		if (v && v->key == key) {
+			*at = i;
+			return v;
+		}
+	}
+	return NULL;
 }
 
-/* Its reaper changed: keep @moved (a copy) under @to instead of @from. */
-static __always_inline void rekey(struct proc_key *from, struct proc_state *moved,
-				  struct proc_key *to)
+static __always_inline void vpid_forget(__u32 parent, __u32 vpid)
 {
-	bpf_map_delete_elem(&procs, from);
-	if (track(to, moved, BPF_ANY))
-		count(RW_C_UNTRACKED);
+	struct vpid_slot *v, *home;
+	__u32 at;
+
+	v = vpid_find(parent, vpid, &at);
+	if (!v)
+		return;
+	if (at && (home = vslot(vpid_home((__u64)parent << 32 | vpid))))
+		__sync_fetch_and_add(&home->displaced, -1); /* no 32-bit sub in BPF v1 */
+	v->tgid = 0;
+	v->key = 0;
 }
 
-static __always_inline void forget(struct proc_key *k, __u32 tgid)
+/* Who is to reap @z, and by which pid; a reaper in a nested pid namespace
+ * gets an entry in "vpids" (in the initial one, vpid is the global pid). */
+static __always_inline void set_reaper(struct proc_state *z, __u32 tgid, __u32 parent,
+				       __u32 vpid)
 {
-	struct where *w = where_of(tgid);
-
-	if (w && w->tgid == tgid && w->key.parent == k->parent && w->key.vpid == k->vpid)
-		w->tgid = 0;
-	bpf_map_delete_elem(&procs, k);
+	z->parent = parent;
+	z->vpid = vpid;
+	if (vpid != tgid)
+		vpid_note(parent, vpid, tgid);
 }
 
-/* The reap of a tracked zombie by @reaper (NULL: not known): report, forget.
- * (Read with probes: 6.1 refuses plain loads through the current task in
- * syscall tracepoints.) */
-static __always_inline void reaped(struct proc_key *k, struct proc_state *st,
-				   struct task_struct *reaper, __u32 via)
+/* Its reaper changed (reparenting, ptrace). */
+static __always_inline void move(struct proc_state *z, __u32 tgid, __u32 parent, __u32 vpid)
 {
-	__u32 reaper_tgid = reaper ? tgid_of(reaper) : k->parent;
+	if (z->vpid != tgid)
+		vpid_forget(z->parent, z->vpid);
+	set_reaper(z, tgid, parent, vpid);
+}
+
+/* Give @z (@at from its home) back. */
+static __always_inline void forget(struct proc_state *z, __u32 tgid, __u32 at)
+{
+	struct proc_state *home;
+
+	if (z->vpid != tgid)
+		vpid_forget(z->parent, z->vpid);
+	z->start_ns = 0;
+	if (at && (home = zslot(tgid)))
+		__sync_fetch_and_add(&home->displaced, -1); /* no 32-bit sub in BPF v1 */
+	z->tgid = 0;
+}
+
+/* The reap of the zombie in @z by @reaper (NULL: not known): report, forget.
+ * Whoever gets the slot first reports it: the syscall and the backstop may
+ * race. (Read with probes: 6.1 refuses plain loads through the current task
+ * in syscall tracepoints.) */
+static __always_inline void reaped(struct proc_state *z, __u32 at, struct task_struct *reaper,
+				   __u32 via)
+{
+	__u32 tgid = z->tgid;
+	__u32 reaper_tgid = reaper ? tgid_of(reaper) : z->parent;
 	__u64 now = bpf_ktime_get_ns();
 	struct rw_event *e;
 
+	if (__sync_val_compare_and_swap(&z->tgid, tgid, RW_SLOT_BUSY) != tgid)
+		return;
 	/* A process whose exit was shown has its reap shown too, whoever reaps. */
-	if (targ_tgid && !(st->flags & RW_F_SEEN) && st->tgid != targ_tgid &&
-	    k->parent != targ_tgid && reaper_tgid != targ_tgid)
+	if (targ_tgid && !(z->flags & RW_F_SEEN) && tgid != targ_tgid &&
+	    z->parent != targ_tgid && reaper_tgid != targ_tgid)
 		goto out;
-	if (st->zombie_ns)
-		agg_reap(reaper, reaper_tgid, now - st->zombie_ns);
+	if (z->zombie_ns)
+		agg_reap(reaper, reaper_tgid, now - z->zombie_ns);
 	e = reserve(RW_EV_REAP, now);
 	if (!e)
 		goto out;
-	e->pid = st->tgid;
-	e->start_ns = st->start_ns;
-	e->nspid = st->nspid;
-	e->pidns = st->pidns;
-	e->ppid = k->parent;
+	e->pid = tgid;
+	e->start_ns = z->start_ns;
+	e->nspid = z->nspid;
+	e->pidns = z->pidns;
+	e->ppid = z->parent;
 	e->reaper_pid = reaper_tgid;
 	e->via = via;
-	e->flags = st->flags & (RW_F_APPROX | RW_F_EXACT_REAP | RW_F_PRESTART);
-	e->duration_ns = now > st->zombie_ns ? now - st->zombie_ns : 0;
-	__builtin_memcpy(e->comm, st->comm, RW_COMM_LEN);
+	e->flags = z->flags & (RW_F_APPROX | RW_F_EXACT_REAP | RW_F_PRESTART);
+	e->duration_ns = now > z->zombie_ns ? now - z->zombie_ns : 0;
+	__builtin_memcpy(e->comm, z->comm, RW_COMM_LEN);
 	if (reaper)
 		leader_comm(reaper, e->reaper_comm);
 	submit(e);
 out:
-	forget(k, st->tgid);
+	forget(z, tgid, at);
 }
 
 /* --- orphan prediction (kernel/exit.c: find_new_reaper) ----------------------- */
@@ -580,23 +706,19 @@ static __always_inline struct task_struct *next_child(struct walk_ctx *w)
 	return (void *)pos - bpf_core_field_offset(struct task_struct, sibling);
 }
 
-/* A child already dead, or dying, changes reaper: re-key its state (unless
- * a tracer, not the father, is to reap it). */
+/* A child already dead, or dying, changes reaper: follow it (unless a
+ * tracer, not the father, is to reap it). */
 static __always_inline void rekey_child(struct walk_ctx *w, struct task_struct *child)
 {
-	struct proc_key old, new;
-	struct proc_state *st;
+	struct proc_state *z;
+	__u32 tgid, at;
 
 	if (!(BPF_CORE_READ(child, flags) & PF_EXITING))
 		return;
-	st = find(tgid_of(child), start_of(child), &old);
-	if (st && old.parent == tgid_of(w->father)) {
-		struct proc_state moved = *st;
-
-		new.parent = tgid_of(w->reaper);
-		new.vpid = vpid_for(child, w->reaper);
-		rekey(&old, &moved, &new);
-	}
+	tgid = tgid_of(child);
+	z = find_task(tgid, start_of(child), &at);
+	if (z && z->parent == tgid_of(w->father))
+		move(z, tgid, tgid_of(w->reaper), vpid_for(child, w->reaper));
 }
 
 static long orphan_one(__u32 i, void *data)
@@ -672,7 +794,7 @@ static __always_inline void report_exit(struct task_struct *p)
 	struct task_struct *parent = leader->parent; /* the one told: tracer or real */
 	struct task_struct *real_parent = leader->real_parent;
 	struct signal_struct *sig = p->signal;
-	struct proc_state st = {};
+	struct proc_state *z = NULL;
 	struct rw_event *e;
 	struct facts f;
 	__u32 ppid = real_parent->tgid;
@@ -689,36 +811,22 @@ static __always_inline void report_exit(struct task_struct *p)
 		   (parent->sighand->action[SIGCHLD - 1].sa.sa_handler == SIG_IGN ||
 		    (parent->sighand->action[SIGCHLD - 1].sa.sa_flags & SA_NOCLDWAIT));
 	if (!autoreap) {
-		/* Keyed as the parent's wait will name it. */
-		struct proc_key k = {
-			.parent = parent->tgid,
-			.vpid = pid_nr_at(f.pid, parent->thread_pid->level),
-		};
+		bool dup;
 
-		st.start_ns = f.start_ns;
-		st.tgid = f.tgid;
-		st.zombie_ns = now;
-		st.flags = RW_F_APPROX;
+		z = claim(f.tgid, f.start_ns, &dup);
+		if (dup)
+			return; /* its other thread, dying too, reports it */
+	}
+	if (z) {
+		/* Kept as the parent's wait will name it. */
+		set_reaper(z, f.tgid, parent->tgid, pid_nr_at(f.pid, parent->thread_pid->level));
+		z->zombie_ns = now;
+		z->flags = RW_F_APPROX;
 		if (wanted_ns(p, f.pidns, f.tgid, ppid, 0))
-			st.flags |= RW_F_SEEN;
-		st.pidns = f.pidns;
-		st.nspid = f.nspid;
-		st.ppid_at_exit = ppid;
-		copy_comm(st.comm, leader);
-
-		long err = track(&k, &st, BPF_NOEXIST);
-
-		if (err == -17 /* EEXIST */) {
-			struct proc_state *cur = bpf_map_lookup_elem(&procs, &k);
-
-			/* Threads dying together may all see live == 0: only one reports. */
-			if (cur && cur->tgid == f.tgid && cur->start_ns == f.start_ns)
-				return;
-			/* Else a process whose reap we missed: this one takes its place. */
-			err = track(&k, &st, BPF_ANY);
-		}
-		if (err)
-			count(RW_C_UNTRACKED);
+			z->flags |= RW_F_SEEN;
+		z->pidns = f.pidns;
+		z->nspid = f.nspid;
+		copy_comm(z->comm, leader);
 	}
 
 	if (!wanted_ns(p, f.pidns, f.tgid, ppid, autoreap ? ppid : 0))
@@ -732,10 +840,7 @@ static __always_inline void report_exit(struct task_struct *p)
 		e->ppid = ppid;
 		e->status = sig->flags & SIGNAL_GROUP_EXIT ? sig->group_exit_code : p->exit_code;
 		e->duration_ns = now - f.start_ns;
-		if (autoreap)
-			copy_comm(e->comm, leader);
-		else
-			__builtin_memcpy(e->comm, st.comm, sizeof(e->comm));
+		copy_comm(e->comm, leader);
 		copy_comm(e->parent_comm, real_parent->group_leader);
 		submit(e);
 	}
@@ -777,10 +882,9 @@ SEC("tp_btf/signal_generate")
 int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_struct *target)
 {
 	struct task_struct *child;
-	struct proc_state *st;
-	struct proc_key k;
+	struct proc_state *z;
 	int code;
-	__u32 si_pid;
+	__u32 si_pid, at;
 
 	if (sig != SIGCHLD)
 		return 0;
@@ -797,26 +901,14 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 	if (si_pid != pid_nr_at(child->thread_pid, target->thread_pid->level))
 		return 0;
 
-	/* Kept under the key the notified parent's wait will give, unless the
-	 * parent changed since the exit (ptrace, or a parent dying meanwhile). */
-	k.parent = target->tgid;
-	k.vpid = si_pid;
-	st = bpf_map_lookup_elem(&procs, &k);
-	if (!st || st->tgid != (__u32)child->tgid || st->start_ns != child->start_time) {
-		struct proc_state moved;
-		struct proc_key old;
-
-		st = find(child->tgid, child->start_time, &old);
-		if (!st)
-			return 0;
-		moved = *st;
-		moved.zombie_ns = bpf_ktime_get_ns();
-		moved.flags &= ~RW_F_APPROX;
-		rekey(&old, &moved, &k);
+	z = find_task(child->tgid, child->start_time, &at);
+	if (!z)
 		return 0;
-	}
-	st->zombie_ns = bpf_ktime_get_ns();
-	st->flags &= ~RW_F_APPROX;
+	/* The parent changed since the exit (ptrace, or a parent dying meanwhile). */
+	if (z->parent != (__u32)target->tgid || z->vpid != si_pid)
+		move(z, child->tgid, target->tgid, si_pid);
+	z->zombie_ns = bpf_ktime_get_ns();
+	z->flags &= ~RW_F_APPROX;
 	return 0;
 }
 
@@ -824,11 +916,20 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 
 static __always_inline void reap_by_vpid(__u32 vpid, __u32 via)
 {
-	struct proc_key k = { .parent = bpf_get_current_pid_tgid() >> 32, .vpid = vpid };
-	struct proc_state *st = bpf_map_lookup_elem(&procs, &k);
+	struct task_struct *cur = bpf_get_current_task_btf();
+	__u32 parent = bpf_get_current_pid_tgid() >> 32, tgid = vpid, at;
+	struct proc_state *z;
 
-	if (st)
-		reaped(&k, st, bpf_get_current_task_btf(), via);
+	/* In the initial pid namespace the pid the reaper got is the global one. */
+	if (BPF_CORE_READ(cur, thread_pid, level) != 0) {
+		struct vpid_slot *v = vpid_find(parent, vpid, &at);
+
+		if (v)
+			tgid = v->tgid;
+	}
+	z = find(tgid, 0, parent, vpid, &at);
+	if (z)
+		reaped(z, at, cur, via);
 }
 
 /* The wait call `current` is in, read from its saved user registers: for a
@@ -926,21 +1027,16 @@ int handle_waitid_exit(struct trace_event_raw_sys_exit *ctx)
 SEC("tp_btf/sched_process_free")
 int BPF_PROG(handle_free, struct task_struct *p)
 {
-	struct proc_state *st;
-	struct where *w;
-	struct proc_key k;
+	struct proc_state *z;
+	__u32 at;
 
 	if (p->pid != p->tgid)
 		return 0;
-	/* Usually reaped already: a slot read, no hash lookup, no other field
-	 * of a task that is cold by now. */
-	w = where_of(p->tgid);
-	if (!w || w->tgid != (__u32)p->tgid)
-		return 0;
-	st = state_at(w, p->start_time, &k);
+	/* Usually reaped already: its home slot says so. */
+	z = find_task(p->tgid, p->start_time, &at);
 	/* Runs in an RCU callback: `current` is not the reaper. */
-	if (st)
-		reaped(&k, st, NULL, RW_VIA_RELEASE);
+	if (z)
+		reaped(z, at, NULL, RW_VIA_RELEASE);
 	return 0;
 }
 
@@ -952,17 +1048,16 @@ int BPF_PROG(handle_release, struct task_struct *p)
 	struct task_struct *cur = (void *)bpf_get_current_task_btf();
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct wait_call *w;
-	struct proc_state *st;
-	struct proc_key k;
-	__u32 via = RW_VIA_RELEASE;
+	struct proc_state *z;
+	__u32 via = RW_VIA_RELEASE, at;
 
 	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
 		return 0;
-	st = find(tgid_of(p), start_of(p), &k);
-	if (!st)
+	z = find_task(tgid_of(p), start_of(p), &at);
+	if (!z)
 		return 0;
 	w = bpf_map_lookup_elem(&waits, &tid);
-	if (tgid_of(cur) == k.parent) {
+	if (tgid_of(cur) == z->parent) {
 		struct wait_call regs_call = {};
 
 		if (w)
@@ -970,8 +1065,8 @@ int BPF_PROG(handle_release, struct task_struct *p)
 		else if (wait_from_regs(&regs_call))
 			via = regs_call.via;
 	}
-	st->flags |= RW_F_EXACT_REAP;
-	reaped(&k, st, cur, via);
+	z->flags |= RW_F_EXACT_REAP;
+	reaped(z, at, cur, via);
 	return 0;
 }
 
@@ -984,25 +1079,23 @@ int seed_zombies(struct bpf_iter__task *ctx)
 {
 	struct task_struct *t = ctx->task;
 	struct task_struct *parent;
-	struct proc_state st = {};
-	struct proc_key k;
+	struct proc_state *z;
+	bool dup;
 
 	if (!t || t->pid != t->tgid || !(t->exit_state & EXIT_ZOMBIE) || !in_scope(t))
 		return 0;
+	z = claim(t->tgid, t->start_time, &dup);
+	if (!z)
+		return 0;
 	parent = t->parent;
-	k.parent = parent->tgid;
-	k.vpid = vpid_for(t, parent);
-	st.tgid = t->tgid;
-	st.start_ns = t->start_time;
+	set_reaper(z, t->tgid, parent->tgid, vpid_for(t, parent));
 	/* When it last ran, on the scheduler's clock: close to when it died. */
-	st.zombie_ns = t->se.exec_start;
-	st.flags = RW_F_APPROX | RW_F_PRESTART;
-	st.pidns = pidns_inum(t);
-	st.nspid = nspid_of(t);
-	st.ppid_at_exit = t->real_parent->tgid;
-	copy_comm(st.comm, t);
-	if (track(&k, &st, BPF_NOEXIST) == 0)
-		BPF_SEQ_PRINTF(ctx->meta->seq, "%u\n", st.tgid);
+	z->zombie_ns = t->se.exec_start;
+	z->flags = RW_F_APPROX | RW_F_PRESTART;
+	z->pidns = pidns_inum(t);
+	z->nspid = nspid_of(t);
+	copy_comm(z->comm, t);
+	BPF_SEQ_PRINTF(ctx->meta->seq, "%u\n", t->tgid);
 	return 0;
 }
 

@@ -98,24 +98,27 @@ enum rw_counter {
 	RW_C_MAX,
 };
 
-/* A process between its exit and its reap: map "procs". Keyed the way the
- * reap names it, (reaper's tgid, pid as the reaper sees it): wait4() and
- * waitid() return just that, so the reap costs one lookup. */
-struct rw_proc_key {
-	__u32 parent;     /* tgid of whoever is to reap it */
-	__u32 vpid;       /* its pid as that parent sees it */
-};
+/* A process between its exit and its reap: one slot of the array map
+ * "zombies", found by its global pid. Its home is slot pid % RW_ZOMBIE_SLOTS;
+ * when that is taken it goes to one of the next RW_ZOMBIE_PROBES - 1, and the
+ * home slot counts it (displaced), so a miss usually reads one cache line.
+ * One slot is one cache line: the hot paths touch no other. User space reads
+ * the map through mmap(). */
+#define RW_ZOMBIE_SLOTS 65536
+#define RW_ZOMBIE_PROBES 8
+#define RW_SLOT_BUSY 0xffffffffull /* tgid while a reap empties the slot */
 
 struct rw_proc_state {
+	__u64 tgid;       /* global pid; 0: free (64 bits: claimed by compare-and-swap) */
 	__u64 start_ns;   /* with tgid: which process this is (pids are reused) */
 	__u64 zombie_ns;  /* when it became a zombie (exit time if APPROX; its
 			   * last run (se.exec_start) if PRESTART) */
-	__u32 tgid;
-	__u32 flags;      /* RW_F_APPROX, RW_F_SEEN, RW_F_PRESTART */
+	__u32 parent;     /* tgid of whoever is to reap it */
+	__u32 vpid;       /* its pid as that parent sees it (wait4's answer) */
+	__u32 flags;      /* RW_F_APPROX, RW_F_SEEN, RW_F_PRESTART, ... */
 	__u32 pidns;
 	__u32 nspid;
-	__u32 ppid_at_exit;
-	__u32 pad;
+	__u32 displaced;  /* of this slot as a home: entries kept further on */
 	char comm[RW_COMM_LEN];
 };
 

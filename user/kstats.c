@@ -33,8 +33,7 @@ void rw_proc_comm(__u32 pid, char comm[RW_COMM_LEN])
 int rw_kstats_zombies(const struct rw_loader *l, __u32 tgid, bool seeded_only, __u64 now_ns,
 		      struct rw_zombie **out, size_t *n)
 {
-	int fd = rw_map_fd(l, "procs");
-	struct rw_proc_key key, next, *prev = NULL;
+	const struct rw_proc_state *slots = rw_zombie_slots(l);
 	struct rw_zombie *v = NULL;
 	size_t cap = 0, len = 0;
 	__u32 last_parent = 0;
@@ -42,19 +41,23 @@ int rw_kstats_zombies(const struct rw_loader *l, __u32 tgid, bool seeded_only, _
 
 	*out = NULL;
 	*n = 0;
-	if (fd < 0)
+	if (!slots)
 		return -ENOENT;
-	for (unsigned i = 0; i < MAX_WALK && !bpf_map_get_next_key(fd, prev, &next); i++) {
+	for (unsigned i = 0; i < RW_ZOMBIE_SLOTS; i++) {
 		struct rw_proc_state st;
 		struct rw_zombie *z;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &st))
-			continue; /* reaped meanwhile */
+		/* The kernel fills and empties slots meanwhile: a copy, checked. */
+		if (!__atomic_load_n(&slots[i].tgid, __ATOMIC_RELAXED))
+			continue;
+		memcpy(&st, (const void *)&slots[i], sizeof(st));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (st.tgid == 0 || st.tgid == RW_SLOT_BUSY || st.start_ns == 0 ||
+		    st.tgid != __atomic_load_n(&slots[i].tgid, __ATOMIC_RELAXED))
+			continue;
 		if (seeded_only && !(st.flags & RW_F_PRESTART))
 			continue;
-		if (tgid && st.tgid != tgid && key.parent != tgid)
+		if (tgid && st.tgid != tgid && st.parent != tgid)
 			continue;
 		if (len == cap) {
 			size_t ncap = cap ? 2 * cap : 64;
@@ -69,16 +72,16 @@ int rw_kstats_zombies(const struct rw_loader *l, __u32 tgid, bool seeded_only, _
 		}
 		z = &v[len++];
 		memset(z, 0, sizeof(*z));
-		z->pid = st.tgid;
+		z->pid = (__u32)st.tgid;
 		z->start_ns = st.start_ns;
 		z->nspid = st.nspid;
 		z->pidns = st.pidns;
-		z->parent = key.parent;
+		z->parent = st.parent;
 		memcpy(z->comm, st.comm, RW_COMM_LEN);
 		z->comm[RW_COMM_LEN - 1] = '\0';
-		if (key.parent != last_parent) {
-			rw_proc_comm(key.parent, last_comm);
-			last_parent = key.parent;
+		if (st.parent != last_parent) {
+			rw_proc_comm(st.parent, last_comm);
+			last_parent = st.parent;
 		}
 		memcpy(z->parent_comm, last_comm, RW_COMM_LEN);
 		/* A zombie from before start carries its last run time: a
@@ -104,7 +107,7 @@ int rw_kstats_refresh(const struct rw_loader *l, struct rw_analysis *a, __u32 tg
 	if (rfd < 0 || ofd < 0)
 		return -ENOENT;
 	rw_analysis_clear_aggregates(a);
-	/* The kernel applied the filters before aggregating, except to "procs".
+	/* The kernel applied the filters before aggregating, except to "zombies".
 	 * Entries are never deleted: a plain walk sees each once. */
 	for (unsigned i = 0; i < MAX_WALK && !bpf_map_get_next_key(rfd, prev, &next); i++) {
 		struct rw_reaper_stats s;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The in-kernel aggregation, read back: the maps "reapers", "orphaners" and
- * "procs" and the counters, into an analysis the summary sinks print.
+ * "zombies" and the counters, into an analysis the summary sinks print.
  */
 #ifndef RW_KSTATS_H
 #define RW_KSTATS_H
@@ -10,7 +10,7 @@
 #include "analysis.h"
 #include "loader.h"
 
-/* The zombies the kernel tracks now ("procs"), restricted to @tgid (subject
+/* The zombies the kernel tracks now ("zombies"), restricted to @tgid (subject
  * or parent) when non-zero. With @seeded_only, only those that predate us.
  * Ages of those are when they last ran, by the kernel's scheduler clock. */
 int rw_kstats_zombies(const struct rw_loader *l, __u32 tgid, bool seeded_only, __u64 now_ns,

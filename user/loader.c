@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
@@ -28,7 +29,10 @@ struct rw_loader {
 	rw_event_fn fn;
 	void *ctx;
 	bool exact;
+	const struct rw_proc_state *zombies; /* the map "zombies", mapped read-only */
 };
+
+#define ZOMBIES_BYTES (sizeof(struct rw_proc_state) * RW_ZOMBIE_SLOTS)
 
 static bool libbpf_verbose;
 
@@ -202,6 +206,16 @@ enum rw_load_error rw_load(const struct rw_load_opts *o, rw_event_fn fn, void *c
 			    strerror(-err));
 	}
 
+	/* Read in place: no system call per zombie, however many there are. */
+	l->zombies = mmap(NULL, ZOMBIES_BYTES, PROT_READ, MAP_SHARED,
+			  bpf_map__fd(l->skel->maps.zombies), 0);
+	if (l->zombies == MAP_FAILED) {
+		err = -errno;
+		l->zombies = NULL;
+		rw_unload(l);
+		return fail(RW_LOAD_ENOMEM, errbuf, errlen, "cannot map the zombie table: %s",
+			    strerror(-err));
+	}
 	if (!o->aggregate_only) {
 		l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_sample, l, NULL);
 		if (!l->rb) {
@@ -267,6 +281,11 @@ bool rw_exact(const struct rw_loader *l)
 	return l->exact;
 }
 
+const struct rw_proc_state *rw_zombie_slots(const struct rw_loader *l)
+{
+	return l->zombies;
+}
+
 int rw_map_fd(const struct rw_loader *l, const char *name)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(l->skel->obj, name);
@@ -279,6 +298,8 @@ void rw_unload(struct rw_loader *l)
 	if (!l)
 		return;
 	ring_buffer__free(l->rb);
+	if (l->zombies)
+		munmap((void *)l->zombies, ZOMBIES_BYTES);
 	reapwatch_bpf__destroy(l->skel);
 	free(l);
 }
