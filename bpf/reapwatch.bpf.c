@@ -471,41 +471,6 @@ static __always_inline struct proc_state *find(__u32 tgid, __u64 start_ns, __u32
 
 #define find_task(tgid, start_ns, at) find(tgid, start_ns, 0, 0, at)
 
-/* Take a slot for the process (@tgid, @start_ns): its home, else one of the
- * next. NULL when all are taken, or when the process is there already: its
- * threads may all see themselves last (*dup). A slot of an earlier process
- * with the same pid is stale (its reap was missed) and is taken over. */
-static __always_inline struct proc_state *claim(__u32 tgid, __u64 start_ns, bool *dup)
-{
-	struct proc_state *home = zslot(tgid), *z;
-	__u64 old;
-
-	*dup = false;
-	for (__u32 i = 0; i < RW_ZOMBIE_PROBES; i++) {
-		z = i ? zslot(tgid + i) : home;
-		if (!z || !home)
-			return NULL;
-		old = __sync_val_compare_and_swap(&z->tgid, 0, tgid);
-		if (old == 0) {
-			z->start_ns = start_ns;
-			if (i)
-				__sync_fetch_and_add(&home->displaced, 1);
-			return z;
-		}
-		if (old == tgid) {
-			/* start 0: its other thread has just claimed it. */
-			if (z->start_ns == start_ns || z->start_ns == 0) {
-				*dup = true;
-				return NULL;
-			}
-			z->start_ns = start_ns;
-			return z;
-		}
-	}
-	count(RW_C_UNTRACKED);
-	return NULL;
-}
-
 static __always_inline struct vpid_slot *vslot(__u32 i)
 {
 	i &= SLOT_MASK;
@@ -588,12 +553,55 @@ static __always_inline void set_reaper(struct proc_state *z, __u32 tgid, __u32 p
 		vpid_note(parent, vpid, tgid);
 }
 
-/* Its reaper changed (reparenting, ptrace). */
-static __always_inline void move(struct proc_state *z, __u32 tgid, __u32 parent, __u32 vpid)
+/* Undo set_reaper(): its translation, if it has one, goes. */
+static __always_inline void drop_reaper(struct proc_state *z, __u32 tgid)
 {
 	if (z->vpid != tgid)
 		vpid_forget(z->parent, z->vpid);
+}
+
+/* Its reaper changed (reparenting, ptrace). */
+static __always_inline void move(struct proc_state *z, __u32 tgid, __u32 parent, __u32 vpid)
+{
+	drop_reaper(z, tgid);
 	set_reaper(z, tgid, parent, vpid);
+}
+
+/* Take a slot for the process (@tgid, @start_ns): its home, else one of the
+ * next. NULL when all are taken, or when the process is there already: its
+ * threads may all see themselves last (*dup). A slot of an earlier process
+ * with the same pid is stale (its reap was missed) and is taken over, its
+ * pid translation dropped. */
+static __always_inline struct proc_state *claim(__u32 tgid, __u64 start_ns, bool *dup)
+{
+	struct proc_state *home = zslot(tgid), *z;
+	__u64 old;
+
+	*dup = false;
+	for (__u32 i = 0; i < RW_ZOMBIE_PROBES; i++) {
+		z = i ? zslot(tgid + i) : home;
+		if (!z || !home)
+			return NULL;
+		old = __sync_val_compare_and_swap(&z->tgid, 0, tgid);
+		if (old == 0) {
+			z->start_ns = start_ns;
+			if (i)
+				__sync_fetch_and_add(&home->displaced, 1);
+			return z;
+		}
+		if (old == tgid) {
+			/* start 0: its other thread has just claimed it. */
+			if (z->start_ns == start_ns || z->start_ns == 0) {
+				*dup = true;
+				return NULL;
+			}
+			drop_reaper(z, tgid);
+			z->start_ns = start_ns;
+			return z;
+		}
+	}
+	count(RW_C_UNTRACKED);
+	return NULL;
 }
 
 /* Give @z (@at from its home) back. */
@@ -601,8 +609,7 @@ static __always_inline void forget(struct proc_state *z, __u32 tgid, __u32 at)
 {
 	struct proc_state *home;
 
-	if (z->vpid != tgid)
-		vpid_forget(z->parent, z->vpid);
+	drop_reaper(z, tgid);
 	z->start_ns = 0;
 	if (at && (home = zslot(tgid)))
 		__sync_fetch_and_add(&home->displaced, -1); /* no 32-bit sub in BPF v1 */
