@@ -16,8 +16,9 @@
  * A process is identified by (tgid, start time): pids are reused. A zombie
  * is kept in an array slot found by its global pid; a reaper in a nested pid
  * namespace names it by another pid, which "vpids" translates. Every hot path
- * touches as few cache lines as it can: on this kind of VM each line that is
- * not already hot costs 40-70 ns, more than all the instructions.
+ * touches as little map memory as it can: on this VM each page of it that a
+ * run touches first costs ~140 ns, more than all the instructions
+ * (docs/benchmarks.md).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

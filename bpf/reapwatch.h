@@ -102,8 +102,8 @@ enum rw_counter {
  * "zombies", found by its global pid. Its home is slot pid % RW_ZOMBIE_SLOTS;
  * when that is taken it goes to one of the next RW_ZOMBIE_PROBES - 1, and the
  * home slot counts it (displaced), so a miss usually reads one cache line.
- * One slot is one cache line: the hot paths touch no other. User space reads
- * the map through mmap(). */
+ * One slot is one cache line, so a zombie costs the hot paths one line of
+ * this map. User space reads the map through mmap(). */
 #define RW_ZOMBIE_SLOTS 65536
 #define RW_ZOMBIE_PROBES 8
 #define RW_SLOT_BUSY 0xffffffffull /* tgid while a reap empties the slot */
