@@ -16,9 +16,9 @@
  * A process is identified by (tgid, start time): pids are reused. A zombie
  * is kept in an array slot found by its global pid; a reaper in a nested pid
  * namespace names it by another pid, which "vpids" translates. Every hot path
- * touches as little map memory as it can: on this VM each page of it that a
- * run touches first costs ~140 ns, more than all the instructions
- * (docs/benchmarks.md).
+ * touches as little map memory as it can, and memory that stays in cache: a
+ * line fetched from memory costs more than all the instructions of a run
+ * (docs/benchmarks.md), hence the "recent" slots (reapwatch.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -68,7 +68,8 @@ struct {
 } events SEC(".maps");
 
 #define proc_state rw_proc_state
-#define SLOT_MASK (RW_ZOMBIE_SLOTS - 1)
+#define RECENT_MASK (RW_RECENT_SLOTS - 1)
+#define SPILL_MASK (RW_SPILL_SLOTS - 1)
 
 /* The zombies, one cache line each (see reapwatch.h). An array, not a hash
  * map: a lookup is a few inlined instructions and one line, with no lock,
@@ -81,6 +82,14 @@ struct {
 	__type(value, struct proc_state);
 } zombies SEC(".maps");
 
+/* A bit per global pid: set while the pid's zombie has a slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RW_PENDING_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} pending SEC(".maps");
+
 /* (reaper, the pid it knows the zombie by) -> the zombie's global pid, for
  * the zombies whose reaper lives in a nested pid namespace. Open addressing
  * like "zombies", hashed. */
@@ -92,7 +101,7 @@ struct vpid_slot {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, RW_ZOMBIE_SLOTS);
+	__uint(max_entries, RW_SPILL_SLOTS);
 	__type(key, __u32);
 	__type(value, struct vpid_slot);
 } vpids SEC(".maps");
@@ -429,10 +438,47 @@ static __always_inline void fill_subject(struct rw_event *e, struct task_struct 
 
 /* --- the zombies we track -------------------------------------------------- */
 
-static __always_inline struct proc_state *zslot(__u32 i)
+/* *at for a slot in the recent part; in the spill part it is the distance
+ * from the home. */
+#define AT_RECENT 0xffu
+
+static __always_inline struct proc_state *recent_slot(__u32 tgid)
 {
-	i &= SLOT_MASK;
+	__u32 i = tgid & RECENT_MASK;
+
 	return bpf_map_lookup_elem(&zombies, &i);
+}
+
+static __always_inline struct proc_state *spill_slot(__u32 i)
+{
+	i = RW_RECENT_SLOTS + (i & SPILL_MASK);
+	return bpf_map_lookup_elem(&zombies, &i);
+}
+
+static __always_inline __u64 *pending_word(__u32 tgid)
+{
+	__u32 i = (tgid >> 6) & (RW_PENDING_WORDS - 1);
+
+	return bpf_map_lookup_elem(&pending, &i);
+}
+
+static __always_inline bool is_pending(__u32 tgid)
+{
+	__u64 *w = pending_word(tgid);
+
+	return w && (*w >> (tgid & 63)) & 1;
+}
+
+static __always_inline void set_pending(__u32 tgid, bool on)
+{
+	__u64 *w = pending_word(tgid), bit = 1ull << (tgid & 63);
+
+	if (!w)
+		return;
+	if (on)
+		__sync_fetch_and_or(w, bit);
+	else
+		__sync_fetch_and_and(w, ~bit);
 }
 
 /* Does @z hold process @tgid: started at @start_ns, or, with @start_ns 0,
@@ -447,11 +493,10 @@ static __always_inline bool holds(struct proc_state *z, __u32 tgid, __u64 start_
 	return z->parent == parent && z->vpid == vpid;
 }
 
-/* The slot holding @tgid (see holds()); *at is its distance from home. */
-static __always_inline struct proc_state *find(__u32 tgid, __u64 start_ns, __u32 parent,
-					       __u32 vpid, __u32 *at)
+static __always_inline struct proc_state *spill_find(__u32 tgid, __u64 start_ns, __u32 parent,
+						     __u32 vpid, __u32 *at)
 {
-	struct proc_state *home = zslot(tgid), *z;
+	struct proc_state *home = spill_slot(tgid), *z;
 
 	if (!home)
 		return NULL;
@@ -461,7 +506,7 @@ static __always_inline struct proc_state *find(__u32 tgid, __u64 start_ns, __u32
 	if (!home->displaced)
 		return NULL;
 	for (__u32 i = 1; i < RW_ZOMBIE_PROBES; i++) {
-		z = zslot(tgid + i);
+		z = spill_slot(tgid + i);
 		if (z && holds(z, tgid, start_ns, parent, vpid)) {
 			*at = i;
 			return z;
@@ -470,11 +515,29 @@ static __always_inline struct proc_state *find(__u32 tgid, __u64 start_ns, __u32
 	return NULL;
 }
 
+/* The slot holding @tgid (see holds()); *at says where (AT_RECENT). */
+static __always_inline struct proc_state *find(__u32 tgid, __u64 start_ns, __u32 parent,
+					       __u32 vpid, __u32 *at)
+{
+	struct proc_state *z;
+
+	/* Most lookups are of processes reaped already: the bit says so. */
+	if (!is_pending(tgid))
+		return NULL;
+	z = recent_slot(tgid);
+	if (!z)
+		return NULL;
+	*at = AT_RECENT;
+	if (holds(z, tgid, start_ns, parent, vpid))
+		return z;
+	return spill_find(tgid, start_ns, parent, vpid, at);
+}
+
 #define find_task(tgid, start_ns, at) find(tgid, start_ns, 0, 0, at)
 
 static __always_inline struct vpid_slot *vslot(__u32 i)
 {
-	i &= SLOT_MASK;
+	i &= SPILL_MASK;
 	return bpf_map_lookup_elem(&vpids, &i);
 }
 
@@ -568,19 +631,18 @@ static __always_inline void move(struct proc_state *z, __u32 tgid, __u32 parent,
 	set_reaper(z, tgid, parent, vpid);
 }
 
-/* Take a slot for the process (@tgid, @start_ns): its home, else one of the
- * next. NULL when all are taken, or when the process is there already: its
- * threads may all see themselves last (*dup). A slot of an earlier process
- * with the same pid is stale (its reap was missed) and is taken over, its
- * pid translation dropped. */
-static __always_inline struct proc_state *claim(__u32 tgid, __u64 start_ns, bool *dup)
+/* Take a spill slot for the process (@tgid, @start_ns): its home, else one
+ * of the next. NULL when all are taken, or when the process is there
+ * already: its threads may all see themselves last (*dup). A slot of an
+ * earlier process with the same pid is stale (its reap was missed) and is
+ * taken over, its pid translation dropped. */
+static __always_inline struct proc_state *spill_claim(__u32 tgid, __u64 start_ns, bool *dup)
 {
-	struct proc_state *home = zslot(tgid), *z;
+	struct proc_state *home = spill_slot(tgid), *z;
 	__u64 old;
 
-	*dup = false;
 	for (__u32 i = 0; i < RW_ZOMBIE_PROBES; i++) {
-		z = i ? zslot(tgid + i) : home;
+		z = i ? spill_slot(tgid + i) : home;
 		if (!z || !home)
 			return NULL;
 		old = __sync_val_compare_and_swap(&z->tgid, 0, tgid);
@@ -601,20 +663,99 @@ static __always_inline struct proc_state *claim(__u32 tgid, __u64 start_ns, bool
 			return z;
 		}
 	}
-	count(RW_C_UNTRACKED);
 	return NULL;
 }
 
-/* Give @z (@at from its home) back. */
+/* Move the zombie @tgid out of its recent slot @z (ours: busy) to the spill
+ * part. */
+static __always_inline bool spill(struct proc_state *z, __u32 tgid)
+{
+	struct proc_state *s;
+	bool dup = false;
+
+	s = spill_claim(tgid, z->start_ns, &dup);
+	if (!s)
+		return false;
+	s->zombie_ns = z->zombie_ns;
+	s->parent = z->parent;
+	s->vpid = z->vpid;
+	s->flags = z->flags;
+	s->pidns = z->pidns;
+	s->nspid = z->nspid;
+	__builtin_memcpy(s->comm, z->comm, RW_COMM_LEN);
+	return true;
+}
+
+/* Take @tgid's recent slot @z: free, stale, or made free by moving its
+ * zombie to the spill part. false: not to be had now, or *dup. */
+static __always_inline bool take_recent(struct proc_state *z, __u32 tgid, __u64 start_ns,
+					bool *dup)
+{
+	__u64 old = __sync_val_compare_and_swap(&z->tgid, 0, tgid);
+
+	if (old == tgid) {
+		/* start 0: its other thread has just claimed it. */
+		if (z->start_ns == start_ns || z->start_ns == 0) {
+			*dup = true;
+			return false;
+		}
+		drop_reaper(z, tgid);
+	} else if (old != 0) {
+		/* Busy: a reap or a move is emptying it. */
+		if (old == RW_SLOT_BUSY ||
+		    __sync_val_compare_and_swap(&z->tgid, old, RW_SLOT_BUSY) != old)
+			return false;
+		if (!spill(z, old)) {
+			z->tgid = old;
+			return false;
+		}
+		z->start_ns = 0; /* what a racing thread of ours takes for "just claimed" */
+		z->tgid = tgid;
+	}
+	z->start_ns = start_ns;
+	return true;
+}
+
+/* Take a slot for the process (@tgid, @start_ns), its recent one if it can,
+ * else one in the spill part; the caller fills it in. NULL when none is to
+ * be had, or when the process has one already (*dup: see spill_claim()). */
+static __always_inline struct proc_state *claim(__u32 tgid, __u64 start_ns, bool *dup)
+{
+	struct proc_state *z = recent_slot(tgid);
+	bool was_pending = is_pending(tgid);
+
+	*dup = false;
+	if (!z)
+		return NULL;
+	/* Pending, yet not in its recent slot: its slot is in the spill part
+	 * (stale, or its other thread's, moved meanwhile). */
+	if (!(was_pending && z->tgid != tgid) && take_recent(z, tgid, start_ns, dup))
+		goto got;
+	if (*dup)
+		return NULL;
+	z = spill_claim(tgid, start_ns, dup);
+	if (!z) {
+		if (!*dup)
+			count(RW_C_UNTRACKED);
+		return NULL;
+	}
+got:
+	if (!was_pending)
+		set_pending(tgid, true);
+	return z;
+}
+
+/* Give @z (@at: see find()) back. */
 static __always_inline void forget(struct proc_state *z, __u32 tgid, __u32 at)
 {
 	struct proc_state *home;
 
 	drop_reaper(z, tgid);
 	z->start_ns = 0;
-	if (at && (home = zslot(tgid)))
+	if (at != AT_RECENT && at && (home = spill_slot(tgid)))
 		__sync_fetch_and_add(&home->displaced, -1); /* no 32-bit sub in BPF v1 */
 	z->tgid = 0;
+	set_pending(tgid, false);
 }
 
 /* The reap of the zombie in @z by @reaper (NULL: not known): report, forget.
@@ -1038,9 +1179,10 @@ int BPF_PROG(handle_free, struct task_struct *p)
 	struct proc_state *z;
 	__u32 at;
 
-	if (p->pid != p->tgid)
+	/* Usually reaped already: its pending bit says so. Checked before
+	 * anything else of the task is read: the rest is on cold lines. */
+	if (p->pid != p->tgid || !is_pending(p->tgid))
 		return 0;
-	/* Usually reaped already: its home slot says so. */
 	z = find_task(p->tgid, p->start_time, &at);
 	/* Runs in an RCU callback: `current` is not the reaper. */
 	if (z)

@@ -98,14 +98,23 @@ enum rw_counter {
 	RW_C_MAX,
 };
 
-/* A process between its exit and its reap: one slot of the array map
- * "zombies", found by its global pid. Its home is slot pid % RW_ZOMBIE_SLOTS;
- * when that is taken it goes to one of the next RW_ZOMBIE_PROBES - 1, and the
- * home slot counts it (displaced), so a miss usually reads one cache line.
- * One slot is one cache line, so a zombie costs the hot paths one line of
- * this map. User space reads the map through mmap(). */
-#define RW_ZOMBIE_SLOTS 65536
+/* A process between its exit and its reap: one slot (one cache line) of the
+ * array map "zombies", found by its global pid. The table has two parts:
+ *  - the first RW_RECENT_SLOTS slots, one per pid % RW_RECENT_SLOTS: the
+ *    zombie that died last of that class. Pids are handed out in order, so
+ *    the few lines that come next stay in cache, where a table as large as
+ *    the second part would cost every exit a line from memory.
+ *  - then RW_SPILL_SLOTS slots for the zombies a later exit moved out of
+ *    their recent slot: home pid % RW_SPILL_SLOTS, else one of the next
+ *    RW_ZOMBIE_PROBES - 1, which the home counts (displaced).
+ * The map "pending" has a bit per pid, set while it has a slot: a process
+ * that was reaped as usual is known gone without a look at the table.
+ * User space reads the table through mmap(). */
+#define RW_RECENT_SLOTS 4096
+#define RW_SPILL_SLOTS 65536
+#define RW_ZOMBIE_SLOTS (RW_RECENT_SLOTS + RW_SPILL_SLOTS)
 #define RW_ZOMBIE_PROBES 8
+#define RW_PENDING_WORDS 65536 /* 64 pids a word: every pid below 2^22 */
 #define RW_SLOT_BUSY 0xffffffffull /* tgid while a reap empties the slot */
 
 struct rw_proc_state {
@@ -118,7 +127,7 @@ struct rw_proc_state {
 	__u32 flags;      /* RW_F_APPROX, RW_F_SEEN, RW_F_PRESTART, ... */
 	__u32 pidns;
 	__u32 nspid;
-	__u32 displaced;  /* of this slot as a home: entries kept further on */
+	__u32 displaced;  /* of a spill slot as a home: entries kept further on */
 	char comm[RW_COMM_LEN];
 };
 

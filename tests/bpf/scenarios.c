@@ -28,7 +28,7 @@
 #include <unistd.h>
 #include "loader.h"
 
-#define MAX_EVENTS 8192
+#define MAX_EVENTS 32768
 #define MS 1000000ull
 
 static struct rw_event events[MAX_EVENTS];
@@ -670,6 +670,112 @@ static void test_pid_reuse(void)
 	stop_scene(&s);
 }
 
+/* The calling process's global pid: this /proc is the initial namespace's. */
+static long global_pid(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long g = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "NSpid: %ld", &g) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return g;
+}
+
+/* Fork a child that tells its global pid through the pipe @p and exits
+ * with @code. */
+static pid_t fork_reporting(const int p[2], int code, long *gpid)
+{
+	pid_t c = fork();
+
+	if (c == 0) {
+		long g = global_pid();
+
+		_exit(write(p[1], &g, sizeof(g)) == sizeof(g) ? code : 70);
+	}
+	if (c < 0 || read(p[0], gpid, sizeof(*gpid)) != sizeof(*gpid))
+		_exit(71);
+	return c;
+}
+
+/* Zombie A waits while children come and go until one, B, gets a global
+ * pid with A's recent slot (pid % RW_RECENT_SLOTS): B's exit moves A to the
+ * spill part of the table. Both are reaped DELAY_MS later. */
+static void scene_shared_slot(void)
+{
+	int p[2];
+	long ga, g;
+	pid_t a, b = -1;
+	__u64 seen, waited;
+
+	if (pipe(p))
+		_exit(72);
+	a = fork_reporting(p, 3, &ga);
+	await_zombie(a);
+	for (int i = 0; i < 4 * 65536 && b < 0; i++) {
+		pid_t x = fork_reporting(p, 4, &g);
+
+		if (g % RW_RECENT_SLOTS == ga % RW_RECENT_SLOTS)
+			b = x;
+		else
+			waitpid(x, NULL, 0);
+	}
+	if (b < 0)
+		_exit(73);
+	await_zombie(b);
+	seen = now_ns();
+	sleep_ms(DELAY_MS);
+	waited = now_ns();
+	waitpid(a, NULL, 0);
+	waitpid(b, NULL, 0);
+	tell(a);
+	tell(b);
+	tell(waited - seen);
+}
+
+static void test_shared_slot(void)
+{
+	const char *name = "two zombies with one recent slot: both timed, one reap each";
+	struct scene s = {};
+	const struct rw_event *ra, *rb;
+	long a, b, delay;
+
+	if (!check(start_scene(&s, scene_shared_slot, 0) == 0, name, "cannot start"))
+		return;
+	a = heard(&s);
+	b = heard(&s);
+	delay = heard(&s);
+	end_scene(&s);
+	ra = find(RW_EV_REAP, a);
+	rb = find(RW_EV_REAP, b);
+	if (check(a > 0 && b > 0 && delay > 0, name, "the scene found no pid sharing a slot") &&
+	    check(ra && rb && count_events(RW_EV_REAP, a) == 1 &&
+			  count_events(RW_EV_REAP, b) == 1 && count_events(RW_EV_EXIT, a) == 1 &&
+			  count_events(RW_EV_EXIT, b) == 1,
+		  name, "want 1 exit and 1 reap of %ld and of %ld", a, b) &&
+	    check(ra->pid % RW_RECENT_SLOTS == rb->pid % RW_RECENT_SLOTS && ra->pid != rb->pid,
+		  name, "pids %u and %u do not share a slot", ra->pid, rb->pid) &&
+	    check(ra->via == RW_VIA_WAIT4 && rb->via == RW_VIA_WAIT4 &&
+			  ra->reaper_pid == (__u32)s.pid && rb->reaper_pid == (__u32)s.pid,
+		  name, "reaps via %u/%u by %u/%u, want wait4 by %d", ra->via, rb->via,
+		  ra->reaper_pid, rb->reaper_pid, s.pid) &&
+	    check(ra->duration_ns > rb->duration_ns && rb->duration_ns >= (__u64)delay &&
+			  rb->duration_ns < (__u64)delay + WAKEUP_MS * MS,
+		  name, "latencies A %.3f ms, B %.3f ms; B waited %.3f ms",
+		  ra->duration_ns / 1e6, rb->duration_ns / 1e6, delay / 1e6) &&
+	    check(!(ra->flags & RW_F_APPROX) && !(rb->flags & RW_F_APPROX), name,
+		  "a zombie time is approximate") &&
+	    check((find(RW_EV_EXIT, a)->status >> 8) == 3 && (find(RW_EV_EXIT, b)->status >> 8) == 4,
+		  name, "exit codes"))
+		printf("ok - %s (pids %u and %u)\n", name, ra->pid, rb->pid);
+	else
+		dump_events();
+	stop_scene(&s);
+}
+
 /* pause as PID 1 of the namespace: an orphan made inside is adopted and
  * reaped by it. The scene execs pause; orphans are made by joining it. */
 static void scene_pause(void)
@@ -886,6 +992,7 @@ int main(int argc, char **argv)
 	test_autoreap("parent sets SA_NOCLDWAIT: via autoreap, no latency", true);
 	test_leader_first();
 	test_pid_reuse();
+	test_shared_slot();
 	test_tiny_ringbuf();
 	test_blocked_waiter();
 	return failures ? 1 : 0;
