@@ -233,13 +233,19 @@ sanitize: deps-test
 # The programs bench/run.sh drives are static like the test programs;
 # floor.bpf.o holds empty BPF programs at reapwatch's hooks (the floor of the cost).
 BENCH_PROGS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
-bench-progs: $(OUTPUT)/pause $(OUTPUT)/reapwatch $(BENCH_PROGS) $(OUTPUT)/bench/floor.bpf.o
+# slots-N.bpf.o: one array slot per exit in a table of N (bench/slots.bpf.c).
+BENCH_SLOTS := $(patsubst %,$(OUTPUT)/bench/slots-%.bpf.o,256 4096 65536)
+bench-progs: $(OUTPUT)/pause $(OUTPUT)/reapwatch $(BENCH_PROGS) $(OUTPUT)/bench/floor.bpf.o \
+	$(BENCH_SLOTS)
 $(OUTPUT)/bench/%: bench/%.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(STATIC) -pthread $< -o $@ $(LDFLAGS) $(if $(filter bpfstats,$*),-lbpf -lelf -lz)
 $(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(OUTPUT)/bench/slots-%.bpf.o: bench/slots.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DSLOTS=$* -c $< -o $@
 $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 bench:
