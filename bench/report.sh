@@ -201,12 +201,15 @@ an array lookup 1 ns, \`bpf_ktime_get_ns()\` 24 ns. At the hooks, what
 counts is whether a line is still in cache. One program at
 \`sched_process_exit\` that writes one word of the array slot (64 bytes) of
 the exiting pid (\`bench/slots.bpf.c\`) costs $(slot_ns 256) ns per run in a table
-of 256 slots, $(slot_ns 4096) ns with 4,096 and $(slot_ns 65536) ns with 65,536, where
-each line was last touched 65,536 pids earlier; the empty program costs
-$(prog_stat floor floor_exit | awk '{ printf "%.0f", $1 }') ns. So a
-zombie takes a *recent* slot, pid % 4096, and only an older zombie of the
-same slot moves to the large *spill* part: that saves \`handle_exit\` about
-the difference between the last two tables. Measured by hand with variants
+of 256 slots, $(slot_ns 4096) ns with 4,096 and $(slot_ns 65536) ns with 65,536 in this
+run; the empty program costs $(prog_stat floor floor_exit | awk '{ printf "%.0f", $1 }') ns. The last figure depends on the
+host: the loop comes back to a line of the large table only after
+pid_max ($(m pid_max)) pids, and whether it is still in the cache shared
+with the host's other guests varies. When this was measured by hand at a
+busy time, the large table cost 240 ns more per run than the 4,096-slot
+one, and \`handle_exit\` with it (then 65,536 slots) 200 ns more than now.
+So a zombie takes a *recent* slot, pid % 4096, and only an older zombie of
+the same slot moves to the large *spill* part. Also measured by hand with variants
 of our programs (not part of this run), and not ours to save:
 \`handle_free\` runs in an RCU callback milliseconds after the reap, when
 even the freed task's pid is a line from memory (~150 ns before any map is
