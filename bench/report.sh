@@ -214,8 +214,10 @@ of our programs (not part of this run), and not ours to save:
 \`handle_free\` runs in an RCU callback milliseconds after the reap, when
 even the freed task's pid is a line from memory (~150 ns before any map is
 read; the pending bit it then reads is cached); and \`bpf_ktime_get_ns()\`
-costs +115-130 ns in \`handle_signal\` (the exiting task, after its memory
-is gone) where it costs +28 ns in \`handle_free\`. Another tracer attached to the same hooks makes
+costs +115-135 ns at \`sched_process_exit\` and in \`handle_signal\` where
+it costs +28 ns in \`handle_free\`: the clock is read three times a cycle
+(exit, zombie, reap) in \`trace\`, and twice in \`stats\`, whose exit takes
+no time when the SIGCHLD will time the zombie. Another tracer attached to the same hooks makes
 ours look cheaper (it pulls the task's lines into cache first): the figures
 here are with nothing else attached.
 
