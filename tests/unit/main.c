@@ -8,7 +8,8 @@ char unit_why[512];
 int main(int argc, char **argv)
 {
 	const struct unit_case *groups[] = { hist_cases, analysis_cases, record_cases,
-					     jsonl_cases, attrib_cases, prom_cases, btf_cases };
+					     jsonl_cases, attrib_cases, prom_cases, btf_cases,
+					     pidtab_cases };
 	int failed = 0;
 
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)

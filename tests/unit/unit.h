@@ -35,6 +35,6 @@ struct unit_case {
 #define UNIT_CASES(group) const struct unit_case group[]
 
 extern const struct unit_case hist_cases[], analysis_cases[], record_cases[], jsonl_cases[];
-extern const struct unit_case attrib_cases[], prom_cases[], btf_cases[];
+extern const struct unit_case attrib_cases[], prom_cases[], btf_cases[], pidtab_cases[];
 
 #endif
