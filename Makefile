@@ -142,7 +142,7 @@ images: $(OUTPUT)/pause
 # Unit tests of the analysis, the formats and the readers: pure code, no BPF.
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst %,$(OUTPUT)/user/%.o,hist analysis summary record jsonl source output attrib prom vmlinux_btf \
-	pidtab)
+	pidtab pcomm)
 test-progs: $(OUTPUT)/tests/unit $(OUTPUT)/tests/fuzz_source
 $(OUTPUT)/tests/unit: $(UNIT_SRCS) tests/unit/unit.h $(UNIT_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -18,6 +18,7 @@
 struct rw_live {
 	struct rw_live_opts o;
 	struct rw_analysis *a;
+	struct rw_kstats *ks; /* in-kernel mode */
 	struct rw_rec_writer *w;
 	struct rw_clock clock;
 	__u64 start_ns;
@@ -52,6 +53,7 @@ void rw_live_free(struct rw_live *lv)
 {
 	if (!lv)
 		return;
+	rw_kstats_free(lv->ks);
 	rw_analysis_free(lv->a);
 	free(lv);
 }
@@ -81,7 +83,7 @@ static void seed_events(struct rw_live *lv, struct rw_loader *l)
 	size_t n;
 	__u64 now = mono_ns();
 
-	if (rw_kstats_zombies(l, lv->o.tgid, true, now, &z, &n))
+	if (rw_kstats_zombies(l, lv->o.tgid, true, now, NULL, &z, &n))
 		return;
 	for (size_t i = 0; i < n; i++) {
 		struct rw_item it = { .kind = RW_ITEM_SEED, .ts_ns = now };
@@ -114,6 +116,10 @@ int rw_live_start(struct rw_live *lv, struct rw_loader *l, char *err, size_t err
 	if (seeded < 0)
 		fprintf(stderr, "reapwatch: warning: cannot list the zombies that predate us: %s\n",
 			strerror(-seeded));
+	if (lv->o.kernel && lv->a && !(lv->ks = rw_kstats_new(l, lv->a, lv->o.tgid))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	if (lv->o.output) {
 		struct rw_source_info info = {
 			.version = RW_REC_VERSION,
@@ -134,7 +140,7 @@ int rw_live_start(struct rw_live *lv, struct rw_loader *l, char *err, size_t err
 	return 0;
 }
 
-static void print_summary(struct rw_live *lv, struct rw_loader *l, __u64 now)
+static void print_summary(struct rw_live *lv, __u64 now)
 {
 	struct rw_summary_opts so = {
 		.now_ns = now,
@@ -146,8 +152,8 @@ static void print_summary(struct rw_live *lv, struct rw_loader *l, __u64 now)
 
 	if (!lv->a)
 		return;
-	if (lv->o.kernel) {
-		err = rw_kstats_refresh(l, lv->a, lv->o.tgid, now);
+	if (lv->ks) {
+		err = rw_kstats_refresh(lv->ks, now);
 		if (err)
 			fprintf(stderr, "reapwatch: reading the kernel's aggregates: %s\n",
 				strerror(-err));
@@ -210,12 +216,12 @@ int rw_live_run(struct rw_live *lv, struct rw_loader *l, const volatile sig_atom
 		now = mono_ns();
 		if (deadline && now >= deadline)
 			break;
-		if (lv->o.kernel && lv->a && now >= next_sync) {
-			rw_kstats_sync_zombies(l, lv->a, lv->o.tgid, now);
+		if (lv->ks && now >= next_sync) {
+			rw_kstats_sync_zombies(lv->ks, now);
 			next_sync = now + RW_KSTATS_SYNC_NS;
 		}
 		if (next_print && now >= next_print) {
-			print_summary(lv, l, now);
+			print_summary(lv, now);
 			while (next_print <= now)
 				next_print += lv->o.interval_s * 1000000000ull;
 		}
@@ -257,7 +263,7 @@ int rw_live_run(struct rw_live *lv, struct rw_loader *l, const volatile sig_atom
 		fprintf(stderr, "reapwatch: writing %s: %s\n", lv->o.output, strerror(-lv->werr));
 		err = lv->werr;
 	}
-	print_summary(lv, l, now);
+	print_summary(lv, now);
 	if (!lv->o.summaries || lv->o.output)
 		fprintf(stderr, "reapwatch: %llu events, %llu lost%s%s\n",
 			(unsigned long long)lv->events, (unsigned long long)lv->lost,

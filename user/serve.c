@@ -590,7 +590,7 @@ static void snapshot(struct rw_server *s)
 		p->sum_ns += st.sum_ns;
 		p->orphans[ks->kind] += st.adopted;
 	}
-	if (!rw_kstats_zombies(s->l, s->o.tgid, false, now, &z, &nz)) {
+	if (!rw_kstats_zombies(s->l, s->o.tgid, false, now, NULL, &z, &nz)) {
 		for (size_t i = 0; i < nz; i++) {
 			int idx = ns_series(s, z[i].pidns, now);
 			__u64 age = now > z[i].since_ns ? now - z[i].since_ns : 0;

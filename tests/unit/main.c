@@ -9,7 +9,7 @@ int main(int argc, char **argv)
 {
 	const struct unit_case *groups[] = { hist_cases, analysis_cases, record_cases,
 					     jsonl_cases, attrib_cases, prom_cases, btf_cases,
-					     pidtab_cases };
+					     pidtab_cases, pcomm_cases };
 	int failed = 0;
 
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)

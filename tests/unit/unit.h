@@ -36,5 +36,6 @@ struct unit_case {
 
 extern const struct unit_case hist_cases[], analysis_cases[], record_cases[], jsonl_cases[];
 extern const struct unit_case attrib_cases[], prom_cases[], btf_cases[], pidtab_cases[];
+extern const struct unit_case pcomm_cases[];
 
 #endif
