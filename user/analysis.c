@@ -28,6 +28,7 @@ struct rw_analysis {
 	struct rw_hist overall;
 	struct rw_totals t;
 	__u64 last_sync_ns; /* in-kernel mode: when the zombies were last listed */
+	__u64 sync_ns;      /* and when the listing under way began */
 	unsigned gen;
 };
 
@@ -412,27 +413,34 @@ static void collect_stale(const void *node, VISIT v, void *ctx)
 		s->gone[s->n++] = z;
 }
 
-void rw_analysis_sync_zombies(struct rw_analysis *a, const struct rw_zombie *list, size_t n,
-			      __u64 now_ns)
+void rw_analysis_sync_begin(struct rw_analysis *a, __u64 now_ns)
 {
-	struct sweep s = { .gen = ++a->gen };
+	a->gen++;
+	a->sync_ns = now_ns;
+}
 
-	for (size_t i = 0; i < n; i++) {
-		struct rw_zombie *z = zombie_find(a, list[i].pid, list[i].start_ns);
+void rw_analysis_sync_zombie(struct rw_analysis *a, const struct rw_zombie *zl)
+{
+	struct rw_zombie *z = zombie_find(a, zl->pid, zl->start_ns);
+	__u64 now_ns = a->sync_ns;
 
-		if (!z) {
-			z = zombie_add(a, &list[i]);
-			if (!z)
-				continue;
-		} else if (z->parent != list[i].parent) {
-			charge(a, z->parent, z->parent_comm,
-			       now_ns > z->held_ns ? now_ns - z->held_ns : 0);
-			z->parent = list[i].parent;
-			copy_comm(z->parent_comm, list[i].parent_comm);
-			z->held_ns = now_ns;
-		}
-		z->gen = s.gen;
+	if (!z) {
+		z = zombie_add(a, zl);
+		if (!z)
+			return;
+	} else if (z->parent != zl->parent) {
+		charge(a, z->parent, z->parent_comm, now_ns > z->held_ns ? now_ns - z->held_ns : 0);
+		z->parent = zl->parent;
+		copy_comm(z->parent_comm, zl->parent_comm);
+		z->held_ns = now_ns;
 	}
+	z->gen = a->gen;
+}
+
+void rw_analysis_sync_end(struct rw_analysis *a)
+{
+	struct sweep s = { .gen = a->gen };
+
 	s.gone = malloc((a->n_zombies + 1) * sizeof(*s.gone));
 	if (!s.gone)
 		return;
@@ -446,8 +454,8 @@ void rw_analysis_sync_zombies(struct rw_analysis *a, const struct rw_zombie *lis
 		zombie_del(a, z);
 	}
 	free(s.gone);
-	a->last_sync_ns = now_ns;
-	seen(a, now_ns);
+	a->last_sync_ns = a->sync_ns;
+	seen(a, a->sync_ns);
 }
 
 void rw_analysis_set_totals(struct rw_analysis *a, const struct rw_totals *t)

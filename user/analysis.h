@@ -117,9 +117,11 @@ void rw_analysis_set_reaper(struct rw_analysis *a, const struct rw_reaper_key *k
 void rw_analysis_set_parent(struct rw_analysis *a, const struct rw_reaper_key *k,
 			    const struct rw_orphaner_stats *s);
 void rw_analysis_clear_aggregates(struct rw_analysis *a);
-/* In-kernel mode: the zombies outstanding now; leaks are judged from them. */
-void rw_analysis_sync_zombies(struct rw_analysis *a, const struct rw_zombie *z, size_t n,
-			      __u64 now_ns);
+/* In-kernel mode: the zombies outstanding now, listed at @now_ns one by one
+ * between begin and end; leaks are judged from them. */
+void rw_analysis_sync_begin(struct rw_analysis *a, __u64 now_ns);
+void rw_analysis_sync_zombie(struct rw_analysis *a, const struct rw_zombie *z);
+void rw_analysis_sync_end(struct rw_analysis *a);
 void rw_analysis_set_totals(struct rw_analysis *a, const struct rw_totals *t);
 
 /* --- reading the summaries (arrays owned by the caller: free()) -------------- */

@@ -10,15 +10,14 @@
 #include "analysis.h"
 #include "loader.h"
 
-struct rw_pcomm;
-
 /* The zombies the kernel tracks now ("zombies"), restricted to @tgid (subject
- * or parent) when non-zero. With @seeded_only, only those that predate us.
- * Ages of those are when they last ran, by the kernel's scheduler clock.
- * Parents' names come from @comms, or without it from /proc at each change
- * of parent. */
-int rw_kstats_zombies(const struct rw_loader *l, __u32 tgid, bool seeded_only, __u64 now_ns,
-		      struct rw_pcomm *comms, struct rw_zombie **out, size_t *n);
+ * or parent) when non-zero, each handed to @fn in a scratch record (which
+ * @fn may change) without its parent's name. With @seeded_only, only those
+ * that predate us. Ages of those are when they last ran, by the kernel's
+ * scheduler clock. */
+typedef void rw_kzombie_fn(void *ctx, struct rw_zombie *z);
+int rw_kstats_each_zombie(const struct rw_loader *l, __u32 tgid, bool seeded_only, __u64 now_ns,
+			  rw_kzombie_fn *fn, void *ctx);
 
 /* The in-kernel mode of one analysis @a, restricted to @tgid as above: it
  * keeps the parents' names from one look at the zombies to the next. */

@@ -76,32 +76,43 @@ int rw_live_event(void *ctx, const struct rw_event *e)
 	return 0;
 }
 
+struct seeding {
+	struct rw_live *lv;
+	__u64 now_ns;
+	__u32 parent; /* the last parent named, and its name */
+	char parent_comm[RW_COMM_LEN];
+};
+
+static void seed_one(void *ctx, struct rw_zombie *z)
+{
+	struct seeding *sd = ctx;
+	struct rw_item it = { .kind = RW_ITEM_SEED, .ts_ns = sd->now_ns };
+	struct rw_seed *s = &it.seed;
+
+	/* Once, at start: neighbouring slots often share a parent. */
+	if (z->parent != sd->parent) {
+		rw_proc_comm(z->parent, sd->parent_comm);
+		sd->parent = z->parent;
+	}
+	s->start_ns = z->start_ns;
+	s->zombie_ns = z->age_known ? z->since_ns : 0;
+	s->pid = z->pid;
+	s->nspid = z->nspid;
+	s->pidns = z->pidns;
+	s->parent = z->parent;
+	memcpy(s->comm, z->comm, RW_COMM_LEN);
+	memcpy(s->parent_comm, sd->parent_comm, RW_COMM_LEN);
+	if (sd->lv->a)
+		rw_analysis_seed(sd->lv->a, s, sd->now_ns);
+	put(sd->lv, &it);
+}
+
 /* Zombies from before we started, into the analysis and the recording. */
 static void seed_events(struct rw_live *lv, struct rw_loader *l)
 {
-	struct rw_zombie *z;
-	size_t n;
-	__u64 now = mono_ns();
+	struct seeding sd = { .lv = lv, .now_ns = mono_ns() };
 
-	if (rw_kstats_zombies(l, lv->o.tgid, true, now, NULL, &z, &n))
-		return;
-	for (size_t i = 0; i < n; i++) {
-		struct rw_item it = { .kind = RW_ITEM_SEED, .ts_ns = now };
-		struct rw_seed *s = &it.seed;
-
-		s->start_ns = z[i].start_ns;
-		s->zombie_ns = z[i].age_known ? z[i].since_ns : 0;
-		s->pid = z[i].pid;
-		s->nspid = z[i].nspid;
-		s->pidns = z[i].pidns;
-		s->parent = z[i].parent;
-		memcpy(s->comm, z[i].comm, RW_COMM_LEN);
-		memcpy(s->parent_comm, z[i].parent_comm, RW_COMM_LEN);
-		if (lv->a)
-			rw_analysis_seed(lv->a, s, now);
-		put(lv, &it);
-	}
-	free(z);
+	rw_kstats_each_zombie(l, lv->o.tgid, true, sd.now_ns, seed_one, &sd);
 }
 
 int rw_live_start(struct rw_live *lv, struct rw_loader *l, char *err, size_t errlen)

@@ -556,13 +556,32 @@ static struct key_slot *key_get(struct rw_server *s, const struct rw_reaper_key 
 
 /* --- snapshots ---------------------------------------------------------------------- */
 
+struct zombie_count {
+	struct rw_server *s;
+	__u64 now_ns;
+};
+
+/* One outstanding zombie, into its sandbox's series: how many, the oldest. */
+static void count_zombie(void *ctx, struct rw_zombie *z)
+{
+	struct zombie_count *c = ctx;
+	struct rw_server *s = c->s;
+	int idx = ns_series(s, z->pidns, c->now_ns);
+	__u64 age = c->now_ns > z->since_ns ? c->now_ns - z->since_ns : 0;
+
+	if (idx < 0)
+		return;
+	s->series[idx].zombies++;
+	if (age > s->series[idx].oldest_ns)
+		s->series[idx].oldest_ns = age;
+}
+
 static void snapshot(struct rw_server *s)
 {
 	__u64 now = mono_ns();
 	int fd = rw_map_fd(s->l, "reapers");
 	struct rw_reaper_key key, next, *prev = NULL;
-	struct rw_zombie *z = NULL;
-	size_t nz = 0;
+	struct zombie_count zc = { .s = s, .now_ns = now };
 
 	if (s->snap_ns && now - s->snap_ns < RW_SERVE_MIN_REFRESH_MS * 1000000ull)
 		return;
@@ -590,19 +609,8 @@ static void snapshot(struct rw_server *s)
 		p->sum_ns += st.sum_ns;
 		p->orphans[ks->kind] += st.adopted;
 	}
-	if (!rw_kstats_zombies(s->l, s->o.tgid, false, now, NULL, &z, &nz)) {
-		for (size_t i = 0; i < nz; i++) {
-			int idx = ns_series(s, z[i].pidns, now);
-			__u64 age = now > z[i].since_ns ? now - z[i].since_ns : 0;
-
-			if (idx < 0)
-				continue;
-			s->series[idx].zombies++;
-			if (age > s->series[idx].oldest_ns)
-				s->series[idx].oldest_ns = age;
-		}
-		free(z);
-	}
+	/* Counted in place: no copy of the zombies per scrape. */
+	rw_kstats_each_zombie(s->l, s->o.tgid, false, now, count_zombie, &zc);
 	s->prom.exits = rw_counter(s->l, RW_C_EXITS);
 	s->prom.lost_ringbuf = rw_counter(s->l, RW_C_LOST);
 	s->prom.lost_untracked = rw_counter(s->l, RW_C_UNTRACKED);
