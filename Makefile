@@ -155,7 +155,7 @@ $(OUTPUT)/tests/unit: $(UNIT_SRCS) tests/unit/unit.h $(UNIT_OBJS) | $(OUTPUT)/te
 # each briefly; docs/hardening.md has the longer runs.
 FUZZ ?= source
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := $(patsubst %,user/%.c,hist analysis summary record jsonl source)
+FUZZ_SRCS := $(patsubst %,user/%.c,hist analysis pidtab summary record jsonl source)
 $(OUTPUT)/tests/fuzz_source: tests/fuzz/fuzz_source.c $(FUZZ_SRCS) $(wildcard user/*.h) | $(OUTPUT)/tests
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -5,9 +5,11 @@
  * See analysis.h for the timing rules.
  */
 #include <search.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analysis.h"
+#include "pidtab.h"
 
 /* Fine histograms cost 30 KiB each: only this many reapers get one, the
  * rest report percentiles from their log2 slots. */
@@ -21,15 +23,30 @@ struct leak_rec {
 	__u64 oldest_ns;
 };
 
+/* In-kernel mode, per outstanding zombie: all a report shows of it is in
+ * the kernel's table but who holds it since when. Only that is kept, 24
+ * bytes (plus the table's slack): a copy of each zombie, an 80-byte record
+ * in a 96-byte malloc() chunk plus a 32-byte tsearch() node, cost 128 bytes
+ * a zombie, 1.25 MB with 10,000 of them. */
+struct held {
+	struct rw_pidkey z; /* the zombie; z.val: its parent at the last look */
+	__u64 since_ns;     /* since when that parent holds it */
+};
+
 struct rw_analysis {
 	struct rw_analysis_opts o;
 	void *reapers, *parents, *zombies, *leaks; /* tsearch trees */
 	size_t n_reapers, n_parents, n_zombies, n_leaks, n_fine;
 	struct rw_hist overall;
 	struct rw_totals t;
-	__u64 last_sync_ns; /* in-kernel mode: when the zombies were last listed */
-	__u64 sync_ns;      /* and when the listing under way began */
-	unsigned gen;
+	/* in-kernel mode */
+	struct rw_pidtab held; /* struct held, per zombie listed at the last look */
+	__u64 last_sync_ns;    /* when the zombies were last listed */
+	__u64 sync_ns;         /* and when the listing under way began */
+	struct rw_zombie *rows; /* the oldest ones of the last look, kept to print */
+	size_t nrows, cap_rows, keep;
+	rw_comm_fn *comm;      /* names a parent of a zombie of the last look */
+	const void *comm_ctx;
 };
 
 /* Every tree element starts with its key. */
@@ -130,8 +147,10 @@ struct rw_analysis *rw_analysis_new(const struct rw_analysis_opts *opts)
 {
 	struct rw_analysis *a = calloc(1, sizeof(*a));
 
-	if (a)
-		a->o = *opts;
+	if (!a)
+		return NULL;
+	a->o = *opts;
+	rw_pidtab_init(&a->held, sizeof(struct held), RW_MAX_ZOMBIES);
 	return a;
 }
 
@@ -151,6 +170,8 @@ void rw_analysis_free(struct rw_analysis *a)
 	tdestroy(a->parents, free);
 	tdestroy(a->zombies, free);
 	tdestroy(a->leaks, free);
+	rw_pidtab_fini(&a->held);
+	free(a->rows);
 	rw_hist_free(&a->overall);
 	free(a);
 }
@@ -398,62 +419,115 @@ void rw_analysis_set_parent(struct rw_analysis *a, const struct rw_reaper_key *k
 		copy_comm(p->comm, s->comm);
 }
 
-struct sweep {
-	unsigned gen;
-	struct rw_zombie **gone;
-	size_t n;
-};
-
-static void collect_stale(const void *node, VISIT v, void *ctx)
+void rw_analysis_parent_comms(struct rw_analysis *a, rw_comm_fn *fn, const void *ctx)
 {
-	struct sweep *s = ctx;
-	struct rw_zombie *z = *(struct rw_zombie *const *)node;
-
-	if ((v == postorder || v == leaf) && z->gen != s->gen)
-		s->gone[s->n++] = z;
+	a->comm = fn;
+	a->comm_ctx = ctx;
 }
 
-void rw_analysis_sync_begin(struct rw_analysis *a, __u64 now_ns)
+static const char *parent_comm(const struct rw_analysis *a, __u32 pid)
 {
-	a->gen++;
-	a->sync_ns = now_ns;
+	const char *comm = a->comm ? a->comm(a->comm_ctx, pid) : NULL;
+
+	return comm ? comm : "";
 }
 
-void rw_analysis_sync_zombie(struct rw_analysis *a, const struct rw_zombie *zl)
+static int age_order(const struct rw_zombie *a, const struct rw_zombie *b)
 {
-	struct rw_zombie *z = zombie_find(a, zl->pid, zl->start_ns);
-	__u64 now_ns = a->sync_ns;
+	if (a->since_ns != b->since_ns)
+		return a->since_ns < b->since_ns ? -1 : 1;
+	return a->pid < b->pid ? -1 : a->pid > b->pid;
+}
 
-	if (!z) {
-		z = zombie_add(a, zl);
-		if (!z)
-			return;
-	} else if (z->parent != zl->parent) {
-		charge(a, z->parent, z->parent_comm, now_ns > z->held_ns ? now_ns - z->held_ns : 0);
-		z->parent = zl->parent;
-		copy_comm(z->parent_comm, zl->parent_comm);
-		z->held_ns = now_ns;
+static int by_age_row(const void *x, const void *y)
+{
+	return age_order(x, y);
+}
+
+static void trim_rows(struct rw_analysis *a)
+{
+	qsort(a->rows, a->nrows, sizeof(*a->rows), by_age_row);
+	a->nrows = a->keep;
+}
+
+/* Keep only the rows a print shows, the --top oldest (all for --json):
+ * when twice that many are kept, the younger half goes. */
+static void keep_row(struct rw_analysis *a, const struct rw_zombie *z)
+{
+	if (a->keep <= SIZE_MAX / 2 && a->nrows >= 2 * a->keep)
+		trim_rows(a);
+	if (a->nrows == a->cap_rows) {
+		size_t cap = a->cap_rows ? 2 * a->cap_rows : 64;
+		struct rw_zombie *v = realloc(a->rows, cap * sizeof(*v));
+
+		if (!v)
+			return; /* out of memory: a row less to print */
+		a->rows = v;
+		a->cap_rows = cap;
 	}
-	z->gen = a->gen;
+	a->rows[a->nrows++] = *z;
+}
+
+void rw_analysis_sync_begin(struct rw_analysis *a, __u64 now_ns, size_t keep)
+{
+	a->sync_ns = now_ns;
+	a->keep = keep;
+	a->nrows = 0;
+	if (!keep) {
+		free(a->rows);
+		a->rows = NULL;
+		a->cap_rows = 0;
+	}
+	rw_pidtab_begin(&a->held);
+}
+
+void rw_analysis_sync_zombie(struct rw_analysis *a, const struct rw_zombie *z)
+{
+	__u64 now_ns = a->sync_ns;
+	bool added;
+	struct held *h = rw_pidtab_mark(&a->held, z->pid, z->start_ns, &added);
+
+	if (!h) {
+		a->t.dropped++;
+		return;
+	}
+	if (added) {
+		h->z.val = z->parent;
+		h->since_ns = z->held_ns;
+	} else if (h->z.val != z->parent) {
+		/* Moved on (its parent died): the old one answers for its time. */
+		charge(a, h->z.val, parent_comm(a, h->z.val),
+		       now_ns > h->since_ns ? now_ns - h->since_ns : 0);
+		h->z.val = z->parent;
+		h->since_ns = now_ns;
+	}
+	if (a->keep) {
+		struct rw_zombie row = *z;
+
+		/* Of unknown age (it predates us): counted from when it was
+		 * first listed, or from when its parent changed since. */
+		if (!row.age_known)
+			row.since_ns = h->since_ns;
+		row.held_ns = h->since_ns;
+		keep_row(a, &row);
+	}
+}
+
+/* Reaped since the last look: judged by when we last saw it. */
+static void gone(void *ctx, void *rec)
+{
+	struct rw_analysis *a = ctx;
+	const struct held *h = rec;
+	__u64 last = a->last_sync_ns > h->since_ns ? a->last_sync_ns : h->since_ns;
+
+	charge(a, h->z.val, parent_comm(a, h->z.val), last - h->since_ns);
 }
 
 void rw_analysis_sync_end(struct rw_analysis *a)
 {
-	struct sweep s = { .gen = a->gen };
-
-	s.gone = malloc((a->n_zombies + 1) * sizeof(*s.gone));
-	if (!s.gone)
-		return;
-	twalk_r(a->zombies, collect_stale, &s);
-	/* Reaped since the last look: judged by when we last saw it. */
-	for (size_t i = 0; i < s.n; i++) {
-		struct rw_zombie *z = s.gone[i];
-		__u64 last = a->last_sync_ns > z->held_ns ? a->last_sync_ns : z->held_ns;
-
-		charge(a, z->parent, z->parent_comm, last - z->held_ns);
-		zombie_del(a, z);
-	}
-	free(s.gone);
+	rw_pidtab_sweep(&a->held, gone, a);
+	if (a->nrows > a->keep)
+		trim_rows(a);
 	a->last_sync_ns = a->sync_ns;
 	seen(a, a->sync_ns);
 }
@@ -486,7 +560,7 @@ __u64 rw_analysis_leak_after(const struct rw_analysis *a)
 
 size_t rw_analysis_nzombies(const struct rw_analysis *a)
 {
-	return a->n_zombies;
+	return a->n_zombies + rw_pidtab_count(&a->held);
 }
 
 struct collect {
@@ -537,12 +611,7 @@ static int by_orphaned(const void *x, const void *y)
 
 static int by_age(const void *x, const void *y)
 {
-	const struct rw_zombie *a = *(const struct rw_zombie *const *)x;
-	const struct rw_zombie *b = *(const struct rw_zombie *const *)y;
-
-	if (a->since_ns != b->since_ns)
-		return a->since_ns < b->since_ns ? -1 : 1;
-	return a->pid < b->pid ? -1 : a->pid > b->pid;
+	return age_order(*(const struct rw_zombie *const *)x, *(const struct rw_zombie *const *)y);
 }
 
 size_t rw_analysis_reapers(const struct rw_analysis *a, const struct rw_reaper_sum ***out)
@@ -565,11 +634,17 @@ size_t rw_analysis_parents(const struct rw_analysis *a, const struct rw_parent_s
 
 size_t rw_analysis_zombies(const struct rw_analysis *a, const struct rw_zombie ***out)
 {
-	size_t n = collect_tree(a->zombies, a->n_zombies, (const void ***)out);
+	struct collect c = { .out = malloc((a->n_zombies + a->nrows + 1) * sizeof(void *)) };
 
-	if (n > 1) /* *out is NULL when out of memory */
-		qsort(*out, n, sizeof(**out), by_age);
-	return n;
+	*out = (const struct rw_zombie **)c.out;
+	if (!c.out)
+		return 0;
+	twalk_r(a->zombies, collect, &c);
+	for (size_t i = 0; i < a->nrows; i++)
+		c.out[c.n++] = &a->rows[i];
+	if (c.n > 1)
+		qsort(*out, c.n, sizeof(**out), by_age);
+	return c.n;
 }
 
 static int by_pid_leaker(const void *x, const void *y)
@@ -590,16 +665,46 @@ static int by_leaks(const void *x, const void *y)
 	return a->pid < b->pid ? -1 : a->pid > b->pid;
 }
 
+/* In-kernel mode: the zombies outstanding too long, summed per parent
+ * (not a row each: 10,000 of them are 1,000 parents). */
+struct parent_leak {
+	struct rw_pidkey p; /* the parent */
+	__u64 zombies;
+	__u64 oldest_ns;
+};
+
+static void held_leaks(const struct rw_analysis *a, __u64 now_ns, struct rw_pidtab *by_parent)
+{
+	const struct held *h;
+
+	rw_pidtab_init(by_parent, sizeof(struct parent_leak), RW_MAX_PROCS);
+	for (size_t i = 0; (h = rw_pidtab_next(&a->held, &i));) {
+		__u64 held = now_ns > h->since_ns ? now_ns - h->since_ns : 0;
+		struct parent_leak *p;
+		bool added;
+
+		if (held <= a->o.leak_after_ns ||
+		    !(p = rw_pidtab_mark(by_parent, h->z.val, 0, &added)))
+			continue;
+		p->zombies++;
+		if (held > p->oldest_ns)
+			p->oldest_ns = held;
+	}
+}
+
 size_t rw_analysis_leakers(const struct rw_analysis *a, __u64 now_ns, struct rw_leaker **out)
 {
 	const void **leaks = NULL, **zombies = NULL;
+	const struct parent_leak *p;
+	struct rw_pidtab by_parent;
 	struct rw_leaker *v;
 	size_t nl, nz, n = 0, m = 0;
 
 	*out = NULL;
+	held_leaks(a, now_ns, &by_parent);
 	nl = collect_tree(a->leaks, a->n_leaks, &leaks);
 	nz = collect_tree(a->zombies, a->n_zombies, &zombies);
-	v = calloc(nl + nz + 1, sizeof(*v));
+	v = calloc(nl + nz + rw_pidtab_count(&by_parent) + 1, sizeof(*v));
 	if (!v || !leaks || !zombies)
 		goto out;
 	/* One row per closed leak record and per zombie outstanding too long... */
@@ -621,6 +726,12 @@ size_t rw_analysis_leakers(const struct rw_analysis *a, __u64 now_ns, struct rw_
 		memcpy(v[n].comm, z->parent_comm, RW_COMM_LEN);
 		v[n].zombies = v[n].outstanding = 1;
 		v[n++].oldest_ns = held;
+	}
+	for (size_t i = 0; (p = rw_pidtab_next(&by_parent, &i));) {
+		v[n].pid = p->p.pid;
+		copy_comm(v[n].comm, parent_comm(a, p->p.pid));
+		v[n].zombies = v[n].outstanding = p->zombies;
+		v[n++].oldest_ns = p->oldest_ns;
 	}
 	/* ... then merged per parent. */
 	qsort(v, n, sizeof(*v), by_pid_leaker);
@@ -645,5 +756,6 @@ out:
 	free(v);
 	free(leaks);
 	free(zombies);
+	rw_pidtab_fini(&by_parent);
 	return m;
 }

@@ -72,7 +72,6 @@ struct rw_zombie {
 	char parent_comm[RW_COMM_LEN];
 	bool age_known;      /* false: it predates the tool; since_ns is a bound */
 	bool approx;         /* since_ns taken at exit, not at the SIGCHLD */
-	unsigned gen;        /* private to the analysis */
 };
 
 struct rw_leaker {
@@ -118,10 +117,19 @@ void rw_analysis_set_parent(struct rw_analysis *a, const struct rw_reaper_key *k
 			    const struct rw_orphaner_stats *s);
 void rw_analysis_clear_aggregates(struct rw_analysis *a);
 /* In-kernel mode: the zombies outstanding now, listed at @now_ns one by one
- * between begin and end; leaks are judged from them. */
-void rw_analysis_sync_begin(struct rw_analysis *a, __u64 now_ns);
+ * between begin and end; leaks are judged from them. Of each, only its
+ * parent and since when that parent holds it are kept from one look to the
+ * next (the kernel's table has the rest): rw_analysis_zombies() then gives
+ * the @keep oldest of the last look (0: none, SIZE_MAX: all), what a print
+ * shows, and rw_analysis_nzombies() how many there were. */
+void rw_analysis_sync_begin(struct rw_analysis *a, __u64 now_ns, size_t keep);
 void rw_analysis_sync_zombie(struct rw_analysis *a, const struct rw_zombie *z);
 void rw_analysis_sync_end(struct rw_analysis *a);
+/* In-kernel mode: the names of the parents, looked up as a leak is charged
+ * or printed (for pids that a zombie named at the last look or this one);
+ * NULL or "" when unknown. */
+typedef const char *rw_comm_fn(const void *ctx, __u32 pid);
+void rw_analysis_parent_comms(struct rw_analysis *a, rw_comm_fn *fn, const void *ctx);
 void rw_analysis_set_totals(struct rw_analysis *a, const struct rw_totals *t);
 
 /* --- reading the summaries (arrays owned by the caller: free()) -------------- */
@@ -133,7 +141,8 @@ size_t rw_analysis_nzombies(const struct rw_analysis *a);
 /* Sorted by reaps then adoptions, descending, then pid. */
 size_t rw_analysis_reapers(const struct rw_analysis *a, const struct rw_reaper_sum ***out);
 size_t rw_analysis_parents(const struct rw_analysis *a, const struct rw_parent_sum ***out);
-/* Sorted oldest first. */
+/* Sorted oldest first. In-kernel mode: those of the last look kept (see
+ * rw_analysis_sync_begin()), maybe fewer than rw_analysis_nzombies(). */
 size_t rw_analysis_zombies(const struct rw_analysis *a, const struct rw_zombie ***out);
 /* As of @now_ns: closed leaks plus zombies outstanding too long. Sorted by
  * zombies, then oldest, descending. */

@@ -21,6 +21,11 @@ struct rw_kstats {
 	struct rw_pcomm comms; /* the names of the parents the zombies name */
 };
 
+static const char *peek_comm(const void *ctx, __u32 pid)
+{
+	return rw_pcomm_peek(ctx, pid);
+}
+
 struct rw_kstats *rw_kstats_new(const struct rw_loader *l, struct rw_analysis *a, __u32 tgid)
 {
 	struct rw_kstats *ks = calloc(1, sizeof(*ks));
@@ -31,6 +36,9 @@ struct rw_kstats *rw_kstats_new(const struct rw_loader *l, struct rw_analysis *a
 	ks->a = a;
 	ks->tgid = tgid;
 	rw_pcomm_init(&ks->comms, rw_proc_comm, RW_KSTATS_COMM_REFRESH_NS);
+	/* The analysis keeps no names: it asks the cache, which knows every
+	 * parent of the last look (the names of leaks charged as it ends). */
+	rw_analysis_parent_comms(a, peek_comm, &ks->comms);
 	return ks;
 }
 
@@ -114,7 +122,42 @@ int rw_kstats_each_zombie(const struct rw_loader *l, __u32 tgid, bool seeded_onl
 	return 0;
 }
 
-int rw_kstats_refresh(struct rw_kstats *ks, __u64 now_ns)
+/* One zombie of a look, named and handed to the analysis. Reading
+ * /proc/PARENT/comm at each look cost ~90 % of stats' CPU time with 1,000
+ * parents: the cache reads it once. */
+static void sync_one(void *ctx, struct rw_zombie *z)
+{
+	struct rw_kstats *ks = ctx;
+
+	memcpy(z->parent_comm, rw_pcomm_get(&ks->comms, z->parent, ks->now_ns), RW_COMM_LEN);
+	rw_analysis_sync_zombie(ks->a, z);
+}
+
+static int sync_zombies(struct rw_kstats *ks, __u64 now_ns, size_t keep)
+{
+	int err;
+
+	/* Visited in place and handed over one by one: an array of them per
+	 * look (80 bytes each) made ~0.8 MB of what stats grew by with 10,000
+	 * zombies (malloc kept it between looks). */
+	ks->now_ns = now_ns;
+	rw_pcomm_begin(&ks->comms);
+	rw_analysis_sync_begin(ks->a, now_ns, keep);
+	err = rw_kstats_each_zombie(ks->l, ks->tgid, false, now_ns, sync_one, ks);
+	if (err)
+		return err;
+	rw_analysis_sync_end(ks->a);
+	/* The parents no zombie names any more: their pids may be reused. */
+	rw_pcomm_sweep(&ks->comms);
+	return 0;
+}
+
+int rw_kstats_sync_zombies(struct rw_kstats *ks, __u64 now_ns)
+{
+	return sync_zombies(ks, now_ns, 0);
+}
+
+int rw_kstats_refresh(struct rw_kstats *ks, __u64 now_ns, size_t keep)
 {
 	const struct rw_loader *l = ks->l;
 	struct rw_analysis *a = ks->a;
@@ -157,35 +200,5 @@ int rw_kstats_refresh(struct rw_kstats *ks, __u64 now_ns)
 	t.dropped = rw_counter(l, RW_C_AGG_OVERFLOW);
 	rw_analysis_set_totals(a, &t);
 
-	return rw_kstats_sync_zombies(ks, now_ns);
-}
-
-/* One zombie of a look, named and handed to the analysis. Reading
- * /proc/PARENT/comm at each look cost ~90 % of stats' CPU time with 1,000
- * parents: the cache reads it once. */
-static void sync_one(void *ctx, struct rw_zombie *z)
-{
-	struct rw_kstats *ks = ctx;
-
-	memcpy(z->parent_comm, rw_pcomm_get(&ks->comms, z->parent, ks->now_ns), RW_COMM_LEN);
-	rw_analysis_sync_zombie(ks->a, z);
-}
-
-int rw_kstats_sync_zombies(struct rw_kstats *ks, __u64 now_ns)
-{
-	int err;
-
-	/* Visited in place and handed over one by one: an array of them per
-	 * look (80 bytes each) made ~0.8 MB of what stats grew by with 10,000
-	 * zombies (malloc kept it between looks). */
-	ks->now_ns = now_ns;
-	rw_pcomm_begin(&ks->comms);
-	rw_analysis_sync_begin(ks->a, now_ns);
-	err = rw_kstats_each_zombie(ks->l, ks->tgid, false, now_ns, sync_one, ks);
-	if (err)
-		return err;
-	rw_analysis_sync_end(ks->a);
-	/* The parents no zombie names any more: their pids may be reused. */
-	rw_pcomm_sweep(&ks->comms);
-	return 0;
+	return sync_zombies(ks, now_ns, keep);
 }

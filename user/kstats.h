@@ -24,8 +24,9 @@ int rw_kstats_each_zombie(const struct rw_loader *l, __u32 tgid, bool seeded_onl
 struct rw_kstats;
 struct rw_kstats *rw_kstats_new(const struct rw_loader *l, struct rw_analysis *a, __u32 tgid);
 void rw_kstats_free(struct rw_kstats *ks);
-/* Replace the analysis' aggregates with the kernel's, and sync its zombies. */
-int rw_kstats_refresh(struct rw_kstats *ks, __u64 now_ns);
+/* Replace the analysis' aggregates with the kernel's, and sync its zombies,
+ * keeping the @keep oldest to print (see rw_analysis_sync_begin()). */
+int rw_kstats_refresh(struct rw_kstats *ks, __u64 now_ns, size_t keep);
 /* Only the zombies: called often (RW_KSTATS_SYNC_NS), so that leaks that end
  * between two prints are seen too, to that resolution. */
 #define RW_KSTATS_SYNC_NS 250000000ull

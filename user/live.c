@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -164,7 +165,8 @@ static void print_summary(struct rw_live *lv, __u64 now)
 	if (!lv->a)
 		return;
 	if (lv->ks) {
-		err = rw_kstats_refresh(lv->ks, now);
+		/* The zombie rows the print shows, no more. */
+		err = rw_kstats_refresh(lv->ks, now, lv->o.json || !lv->o.top ? SIZE_MAX : lv->o.top);
 		if (err)
 			fprintf(stderr, "reapwatch: reading the kernel's aggregates: %s\n",
 				strerror(-err));

@@ -123,13 +123,16 @@ static void text_zombies(FILE *f, const struct rw_analysis *a, const struct rw_s
 {
 	const struct rw_zombie **z;
 	struct rw_leaker *l;
-	size_t nz = rw_analysis_zombies(a, &z), nl = rw_analysis_leakers(a, o->now_ns, &l);
+	/* In-kernel mode the analysis keeps only the rows shown: the count
+	 * is its own. */
+	size_t nz = rw_analysis_nzombies(a), nrows = rw_analysis_zombies(a, &z);
+	size_t nl = rw_analysis_leakers(a, o->now_ns, &l);
 	char comm[RW_COMM_LEN], pcomm[RW_COMM_LEN], age[32], after[32];
 
 	fprintf(f, "\nZOMBIES NOW: %zu\n", nz);
 	if (nz)
 		fprintf(f, "%-7s %-15s %-7s %-15s %9s\n", "PID", "COMM", "PARENT", "COMM", "AGE");
-	for (size_t i = 0; i < rows(o, nz); i++) {
+	for (size_t i = 0; i < rows(o, nz) && i < nrows; i++) {
 		__u64 ns = o->now_ns > z[i]->since_ns ? o->now_ns - z[i]->since_ns : 0;
 
 		comm_str(z[i]->comm, comm);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The analysis, driven with fixed event arrays. */
+#include <stdint.h>
 #include <stdlib.h>
 #include "analysis.h"
 #include "unit.h"
@@ -303,13 +304,30 @@ static bool seeds_of_known_and_unknown_age(void)
 	return true;
 }
 
-/* One look at the kernel's zombies, as kstats makes it. */
+/* One look at the kernel's zombies, as kstats makes it, keeping them all. */
 static void sync_look(struct rw_analysis *a, const struct rw_zombie *z, size_t n, __u64 now)
 {
-	rw_analysis_sync_begin(a, now);
+	rw_analysis_sync_begin(a, now, SIZE_MAX);
 	for (size_t i = 0; i < n; i++)
 		rw_analysis_sync_zombie(a, &z[i]);
 	rw_analysis_sync_end(a);
+}
+
+/* The parents' names, as kstats' cache gives them. */
+static const char *test_comm(const void *ctx, __u32 pid)
+{
+	(void)ctx;
+	return pid == 200 ? "leaker" : pid == 1 ? "init" : "";
+}
+
+static struct rw_zombie kzombie(__u32 pid, __u32 parent, __u64 since, bool age_known)
+{
+	struct rw_zombie z = { .pid = pid, .start_ns = pid * 1000ull, .since_ns = since,
+			       .held_ns = since, .parent = parent, .comm = "child",
+			       .age_known = age_known };
+
+	strncpy(z.parent_comm, test_comm(NULL, parent), RW_COMM_LEN - 1);
+	return z;
 }
 
 /* The in-kernel mode: aggregates set, zombies synced from snapshots. */
@@ -326,6 +344,7 @@ static bool kernel_snapshots(void)
 	struct rw_leaker *l;
 
 	CHECK(a, "alloc");
+	rw_analysis_parent_comms(a, test_comm, NULL);
 	s.slots[rw_log2_slot(MS)] = 1;
 	s.slots[rw_log2_slot(2 * MS)] = 1;
 	for (int round = 0; round < 2; round++) {
@@ -350,10 +369,89 @@ static bool kernel_snapshots(void)
 	CHECK_EQ(rw_analysis_nzombies(a), 0);
 	CHECK_EQ(rw_analysis_leakers(a, T0 + 2 * SEC, &l), 1);
 	CHECK_EQ(l[0].pid, 200);
+	CHECK(!strcmp(l[0].comm, "leaker"), "named by the parents' names: %s", l[0].comm);
 	CHECK_EQ(l[0].zombies, 1);
 	CHECK_EQ(l[0].outstanding, 0);
 	CHECK_EQ(l[0].oldest_ns, SEC + SEC / 2);
 	free(l);
+	rw_analysis_free(a);
+	return true;
+}
+
+/* In-kernel mode: a zombie whose parent changed between two looks (the
+ * parent died): the old parent answers for its time, the new one from then. */
+static bool kernel_parent_changes(void)
+{
+	struct rw_zombie z = kzombie(201, 200, T0 - SEC / 2, true);
+	struct rw_analysis *a = fresh();
+	struct rw_leaker *l;
+
+	CHECK(a, "alloc");
+	rw_analysis_parent_comms(a, test_comm, NULL);
+	sync_look(a, &z, 1, T0);
+	z.parent = 1;
+	strcpy(z.parent_comm, "init");
+	sync_look(a, &z, 1, T0 + SEC);
+	sync_look(a, &z, 1, T0 + 2 * SEC + SEC / 2);
+	CHECK_EQ(rw_analysis_leakers(a, T0 + 2 * SEC + SEC / 2, &l), 2);
+	/* The leaker held it 1.5 s until init got it; init has held it 1.5 s. */
+	for (int i = 0; i < 2; i++) {
+		if (l[i].pid == 200) {
+			CHECK(!strcmp(l[i].comm, "leaker"), "old parent: %s", l[i].comm);
+			CHECK_EQ(l[i].zombies, 1);
+			CHECK_EQ(l[i].outstanding, 0);
+			CHECK_EQ(l[i].oldest_ns, SEC + SEC / 2);
+		} else {
+			CHECK_EQ(l[i].pid, 1);
+			CHECK(!strcmp(l[i].comm, "init"), "new parent: %s", l[i].comm);
+			CHECK_EQ(l[i].outstanding, 1);
+			CHECK_EQ(l[i].oldest_ns, SEC + SEC / 2);
+		}
+	}
+	free(l);
+	rw_analysis_free(a);
+	return true;
+}
+
+/* In-kernel mode: a print shows the --top oldest, so only those are kept;
+ * the count is of all. Unknown ages count from the first look. */
+static bool kernel_keeps_the_rows_shown(void)
+{
+	struct rw_zombie z[50];
+	struct rw_analysis *a = fresh();
+	const struct rw_zombie **rows;
+
+	CHECK(a, "alloc");
+	/* Ages in a scrambled order; pid 249's is unknown (it predates us). */
+	for (unsigned i = 0; i < 50; i++)
+		z[i] = kzombie(200 + i, 1, T0 - ((i * 37) % 50) * MS, i != 49);
+	z[49].since_ns = z[49].held_ns = T0 + SEC; /* kstats: "now" when unknown */
+	sync_look(a, z, 50, T0 + SEC);
+	z[49].since_ns = z[49].held_ns = T0 + 2 * SEC;
+	rw_analysis_sync_begin(a, T0 + 2 * SEC, 5);
+	for (unsigned i = 0; i < 50; i++)
+		rw_analysis_sync_zombie(a, &z[i]);
+	rw_analysis_sync_end(a);
+	CHECK_EQ(rw_analysis_nzombies(a), 50);
+	CHECK_EQ(rw_analysis_zombies(a, &rows), 5);
+	for (unsigned i = 0; i < 5; i++)
+		CHECK_EQ(rows[i]->since_ns, T0 - (49 - i) * MS);
+	free(rows);
+	/* All kept: the unknown one is the youngest, aged from the first look. */
+	sync_look(a, z, 50, T0 + 3 * SEC);
+	CHECK_EQ(rw_analysis_zombies(a, &rows), 50);
+	CHECK_EQ(rows[49]->pid, 249);
+	CHECK_EQ(rows[49]->since_ns, T0 + SEC);
+	CHECK(!rows[49]->age_known, "unknown age");
+	free(rows);
+	/* The looks between prints keep none. */
+	rw_analysis_sync_begin(a, T0 + 4 * SEC, 0);
+	for (unsigned i = 0; i < 50; i++)
+		rw_analysis_sync_zombie(a, &z[i]);
+	rw_analysis_sync_end(a);
+	CHECK_EQ(rw_analysis_zombies(a, &rows), 0);
+	free(rows);
+	CHECK_EQ(rw_analysis_nzombies(a), 50);
 	rw_analysis_free(a);
 	return true;
 }
@@ -380,6 +478,9 @@ UNIT_CASES(analysis_cases) = {
 	{ "analysis: a reap whose exit was not seen judges the parent", reap_without_exit_judges_parent },
 	{ "analysis: zombies that predate the tool leak at once", seeds_of_known_and_unknown_age },
 	{ "analysis: in-kernel snapshots replace aggregates, sync zombies", kernel_snapshots },
+	{ "analysis: in-kernel, a zombie's new parent: the old one is charged",
+	  kernel_parent_changes },
+	{ "analysis: in-kernel, only the rows a print shows are kept", kernel_keeps_the_rows_shown },
 	{ "analysis: lost is a running total", lost_is_a_running_total },
 	{},
 };
