@@ -4,11 +4,40 @@
  * capacity, and deletion by backward shift (no tombstones, so a long run of
  * looks never degrades it). See pidtab.h.
  */
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "pidtab.h"
 
 #define MIN_BITS 6 /* 64 slots */
+
+/* The slots live in a mapping of their own, not in malloc()'s heap: when
+ * the table grows or shrinks, the old slots go back to the kernel. From the
+ * heap they would not: after libbpf's large frees at load, malloc serves
+ * even megabytes from the heap and keeps what is freed (a table grown to
+ * 10,000 zombies left ~0.3 MB of its smaller selves resident). */
+static size_t map_len(size_t cap, size_t size)
+{
+	return cap * (size + 1);
+}
+
+static bool map_slots(struct rw_pidtab *t, size_t cap)
+{
+	void *p = mmap(NULL, map_len(cap, t->size), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return false;
+	t->recs = p;
+	t->look = t->recs + cap * t->size;
+	t->cap = cap;
+	return true;
+}
+
+static void unmap_slots(unsigned char *recs, size_t cap, size_t size)
+{
+	if (recs)
+		munmap(recs, map_len(cap, size));
+}
 
 void rw_pidtab_init(struct rw_pidtab *t, size_t size, size_t max)
 {
@@ -20,8 +49,7 @@ void rw_pidtab_init(struct rw_pidtab *t, size_t size, size_t max)
 
 void rw_pidtab_fini(struct rw_pidtab *t)
 {
-	free(t->recs);
-	free(t->look);
+	unmap_slots(t->recs, t->cap, t->size);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -56,18 +84,12 @@ static bool probe(const struct rw_pidtab *t, __u32 pid, __u64 start_ns, size_t *
 /* Rehash into 1 << bits slots; false (and unchanged) when out of memory. */
 static bool resize(struct rw_pidtab *t, unsigned bits)
 {
-	size_t cap = (size_t)1 << bits, old_cap = t->cap;
-	unsigned char *recs = calloc(cap, t->size), *old_recs = t->recs;
-	__u8 *look = calloc(cap, 1), *old_look = t->look;
+	unsigned char *old_recs = t->recs;
+	const __u8 *old_look = t->look;
+	size_t old_cap = t->cap;
 
-	if (!recs || !look) {
-		free(recs);
-		free(look);
+	if (!map_slots(t, (size_t)1 << bits))
 		return false;
-	}
-	t->recs = recs;
-	t->look = look;
-	t->cap = cap;
 	t->bits = bits;
 	for (size_t i = 0; i < old_cap; i++) {
 		const struct rw_pidkey *k = (const void *)(old_recs + i * t->size);
@@ -79,8 +101,7 @@ static bool resize(struct rw_pidtab *t, unsigned bits)
 		memcpy(key_at(t, j), k, t->size);
 		t->look[j] = old_look[i];
 	}
-	free(old_recs);
-	free(old_look);
+	unmap_slots(old_recs, old_cap, t->size);
 	return true;
 }
 

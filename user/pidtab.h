@@ -30,7 +30,7 @@ struct rw_pidkey {
 };
 
 struct rw_pidtab {
-	unsigned char *recs; /* cap records of size bytes */
+	unsigned char *recs; /* cap records of size bytes, then look, in one mapping */
 	__u8 *look;          /* per slot: 0 empty, else the look that last marked it */
 	size_t size, cap, n, max;
 	unsigned bits;       /* cap == 1 << bits, or 0 before the first record */
