@@ -62,6 +62,10 @@ __u64 counters[RW_C_MAX] = {};
 
 #define count(c) __sync_fetch_and_add(&counters[c], 1)
 
+/* Slots of the spill part in use: while 0, user space reads only the
+ * recent part of "zombies". */
+__u64 spill_used = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22); /* resized by the loader */
@@ -650,6 +654,7 @@ static __always_inline struct proc_state *spill_claim(__u32 tgid, __u64 start_ns
 			z->start_ns = start_ns;
 			if (i)
 				__sync_fetch_and_add(&home->displaced, 1);
+			__sync_fetch_and_add(&spill_used, 1);
 			return z;
 		}
 		if (old == tgid) {
@@ -752,8 +757,11 @@ static __always_inline void forget(struct proc_state *z, __u32 tgid, __u32 at)
 
 	drop_reaper(z, tgid);
 	z->start_ns = 0;
-	if (at != AT_RECENT && at && (home = spill_slot(tgid)))
-		__sync_fetch_and_add(&home->displaced, -1); /* no 32-bit sub in BPF v1 */
+	if (at != AT_RECENT) {
+		if (at && (home = spill_slot(tgid)))
+			__sync_fetch_and_add(&home->displaced, -1); /* no 32-bit sub in BPF v1 */
+		__sync_fetch_and_add(&spill_used, -1);
+	}
 	z->tgid = 0;
 	set_pending(tgid, false);
 }

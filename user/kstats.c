@@ -69,13 +69,12 @@ void rw_proc_comm(__u32 pid, char comm[RW_COMM_LEN])
 	memset(comm + n, 0, RW_COMM_LEN - n);
 }
 
-/* The kernel's zombie table, read in place through mmap(). Its size and
- * layout are the kernel side's (bpf/reapwatch.h): this is the one place in
- * user space that names them. */
+/* The kernel's zombie table, read in place through mmap(): its layout is
+ * the kernel side's (bpf/reapwatch.h), and how many of its slots can hold
+ * a zombie now the loader says (the recent part only, mostly). */
 static const struct rw_proc_state *zombie_table(const struct rw_loader *l, size_t *nslots)
 {
-	*nslots = RW_ZOMBIE_SLOTS;
-	return rw_zombie_slots(l);
+	return rw_zombie_slots(l, nslots);
 }
 
 int rw_kstats_each_zombie(const struct rw_loader *l, __u32 tgid, bool seeded_only, __u64 now_ns,

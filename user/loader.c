@@ -281,8 +281,12 @@ bool rw_exact(const struct rw_loader *l)
 	return l->exact;
 }
 
-const struct rw_proc_state *rw_zombie_slots(const struct rw_loader *l)
+const struct rw_proc_state *rw_zombie_slots(const struct rw_loader *l, size_t *n)
 {
+	/* The spill part only when it holds a zombie (a move in flight may
+	 * wait for the next look). */
+	*n = __atomic_load_n(&l->skel->bss->spill_used, __ATOMIC_RELAXED) ? RW_ZOMBIE_SLOTS
+									    : RW_RECENT_SLOTS;
 	return l->zombies;
 }
 

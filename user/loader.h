@@ -51,9 +51,10 @@ __u64 rw_counter(const struct rw_loader *l, enum rw_counter c);
 int rw_seed_zombies(struct rw_loader *l);
 /* True when reaps are taken at fentry/release_task. */
 bool rw_exact(const struct rw_loader *l);
-/* The RW_ZOMBIE_SLOTS slots of the zombie table, live: the kernel changes
- * them under the reader (copy a slot, then check it). */
-const struct rw_proc_state *rw_zombie_slots(const struct rw_loader *l);
+/* The zombie table, live: the kernel changes its slots under the reader
+ * (copy a slot, then check it). *n: how many of its slots can hold one now
+ * (the recent part only, while the spill part is empty). */
+const struct rw_proc_state *rw_zombie_slots(const struct rw_loader *l, size_t *n);
 /* Fd of a map by name, for the aggregation readers; -1 if none. */
 int rw_map_fd(const struct rw_loader *l, const char *name);
 void rw_unload(struct rw_loader *l);

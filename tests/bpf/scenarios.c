@@ -71,6 +71,7 @@ struct scene {
 };
 
 static int facts_fd = -1; /* in the scene: write end */
+static int go_fd = -1;    /* in the scene: read end of "go" */
 
 /* In the scene: report a fact (a number) to the test. */
 static void tell(long v)
@@ -120,6 +121,7 @@ static int start_scene(struct scene *s, void (*body)(void), __u64 ringbuf)
 			close(facts[0]);
 			close(go[1]);
 			facts_fd = facts[1];
+			go_fd = go[0];
 			if (read(go[0], &c, 1) != 1)
 				_exit(92);
 			body();
@@ -710,6 +712,7 @@ static void scene_shared_slot(void)
 	long ga, g;
 	pid_t a, b = -1;
 	__u64 seen, waited;
+	char go;
 
 	if (pipe(p))
 		_exit(72);
@@ -726,14 +729,30 @@ static void scene_shared_slot(void)
 	if (b < 0)
 		_exit(73);
 	await_zombie(b);
+	/* Both zombies now: the test looks at the table, then says go on. */
+	tell(a);
+	tell(b);
+	if (read(go_fd, &go, 1) != 1)
+		_exit(74);
 	seen = now_ns();
 	sleep_ms(DELAY_MS);
 	waited = now_ns();
 	waitpid(a, NULL, 0);
 	waitpid(b, NULL, 0);
-	tell(a);
-	tell(b);
 	tell(waited - seen);
+}
+
+/* Where zombie @nspid of @pidns is in the table user space reads: its slot
+ * index, or -1 (*n: the slots it reads now). */
+static long table_slot(struct rw_loader *rw, __u32 pidns, __u32 nspid, size_t *n)
+{
+	const struct rw_proc_state *t = rw_zombie_slots(rw, n);
+
+	for (size_t i = 0; t && i < *n; i++)
+		if (t[i].tgid && t[i].tgid != RW_SLOT_BUSY && t[i].pidns == pidns &&
+		    t[i].nspid == nspid)
+			return (long)i;
+	return -1;
 }
 
 static void test_shared_slot(void)
@@ -741,17 +760,26 @@ static void test_shared_slot(void)
 	const char *name = "two zombies with one recent slot: both timed, one reap each";
 	struct scene s = {};
 	const struct rw_event *ra, *rb;
-	long a, b, delay;
+	long a, b, delay, at_a, at_b;
+	size_t n = 0;
 
 	if (!check(start_scene(&s, scene_shared_slot, 0) == 0, name, "cannot start"))
 		return;
 	a = heard(&s);
 	b = heard(&s);
+	at_a = table_slot(s.rw, s.pidns, a, &n);
+	at_b = table_slot(s.rw, s.pidns, b, &n);
+	if (write(s.go, "g", 1) != 1)
+		a = -1;
 	delay = heard(&s);
 	end_scene(&s);
 	ra = find(RW_EV_REAP, a);
 	rb = find(RW_EV_REAP, b);
 	if (check(a > 0 && b > 0 && delay > 0, name, "the scene found no pid sharing a slot") &&
+	    check(n == RW_ZOMBIE_SLOTS && at_a >= RW_RECENT_SLOTS && at_b >= 0 &&
+			  at_b < RW_RECENT_SLOTS,
+		  name, "user space reads %zu slots and finds A at %ld, B at %ld: want A in the "
+		  "spill part, B in the recent one", n, at_a, at_b) &&
 	    check(ra && rb && count_events(RW_EV_REAP, a) == 1 &&
 			  count_events(RW_EV_REAP, b) == 1 && count_events(RW_EV_EXIT, a) == 1 &&
 			  count_events(RW_EV_EXIT, b) == 1,
