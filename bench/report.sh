@@ -184,7 +184,7 @@ included, and slow the loop by $(pctchange "$(ratio_stat floor 50 6)" 1) % (CPU 
 $(minus "$st_bpf" "$fl") ns per cycle and \`trace\` $(minus "$tr_bpf" "$fl") ns in reapwatch's own code. By program,
 above the empty one at the same hook:
 
-| program | \`stats\`, ns per run | \`trace\`, ns per run | \`trace\` - \`stats\`: writing the event |
+| program | \`stats\`, ns per run | \`trace\`, ns per run | \`trace\` - \`stats\`: the event (and at exit its clock read) |
 | --- | --- | --- | --- |
 EOF
 	for prog in handle_exit handle_signal handle_wait4_exit handle_free; do
@@ -458,9 +458,13 @@ own CPU time goes from $(fmt "$(scale_stat empty stats 11)" 0) ms empty to $(fmt
 from $(fmt "$(scale_stat empty stats 9)" 0) kB to $(fmt "$(scale_stat loaded stats 9)" 0) kB (about $(per "$(minus "$(scale_stat loaded stats 9)" "$(scale_stat empty stats 9)")" "$ZOMBIES") bytes per outstanding zombie). To
 report leaks while they last, the in-kernel mode reads every outstanding
 zombie from the kernel's table every 250 ms, in place through \`mmap()\`
-(no system call per zombie, \`user/kstats.c\`), into a table of its own
-(\`user/analysis.c\`); both are bounded by the table's slots. \`trace\` keeps
-no table and stays flat.
+(no system call per zombie, \`user/kstats.c\`; the table's spill part only
+while it holds one), and keeps 24 bytes per zombie of its own: who holds it
+since when, in a flat table keyed by pid and start time
+(\`user/pidtab.c\`, in a mapping of its own so that freed space goes back).
+A parent's name is read once, then every 5 s while some zombie names it
+(\`user/pcomm.c\`), not at every look. Both tables are bounded by the
+kernel table's slots. \`trace\` keeps no table and stays flat.
 
 **Metrics.** \`reapwatch serve\` with the $(kv sandboxes "$c") sandboxes loaded, each
 \`pause\` having reaped one orphan, scraped once: $(kv series "$c") series in
