@@ -635,6 +635,21 @@ static __always_inline void move(struct proc_state *z, __u32 tgid, __u32 parent,
 	set_reaper(z, tgid, parent, vpid);
 }
 
+/* @z holds @tgid already: the same process, whose other thread has just
+ * claimed it (start 0 while it fills it in): *dup, false. Or an earlier
+ * process with the same pid, whose reap was missed: stale, taken over with
+ * its pid translation dropped: true. */
+static __always_inline bool retake(struct proc_state *z, __u32 tgid, __u64 start_ns, bool *dup)
+{
+	if (z->start_ns == start_ns || z->start_ns == 0) {
+		*dup = true;
+		return false;
+	}
+	drop_reaper(z, tgid);
+	z->start_ns = start_ns;
+	return true;
+}
+
 /* Take a spill slot for the process (@tgid, @start_ns): its home, else one
  * of the next. NULL when all are taken, or when the process is there
  * already: its threads may all see themselves last (*dup). A slot of an
@@ -657,16 +672,8 @@ static __always_inline struct proc_state *spill_claim(__u32 tgid, __u64 start_ns
 			__sync_fetch_and_add(&spill_used, 1);
 			return z;
 		}
-		if (old == tgid) {
-			/* start 0: its other thread has just claimed it. */
-			if (z->start_ns == start_ns || z->start_ns == 0) {
-				*dup = true;
-				return NULL;
-			}
-			drop_reaper(z, tgid);
-			z->start_ns = start_ns;
-			return z;
-		}
+		if (old == tgid)
+			return retake(z, tgid, start_ns, dup) ? z : NULL;
 	}
 	return NULL;
 }
@@ -698,14 +705,9 @@ static __always_inline bool take_recent(struct proc_state *z, __u32 tgid, __u64 
 {
 	__u64 old = __sync_val_compare_and_swap(&z->tgid, 0, tgid);
 
-	if (old == tgid) {
-		/* start 0: its other thread has just claimed it. */
-		if (z->start_ns == start_ns || z->start_ns == 0) {
-			*dup = true;
-			return false;
-		}
-		drop_reaper(z, tgid);
-	} else if (old != 0) {
+	if (old == tgid)
+		return retake(z, tgid, start_ns, dup);
+	if (old != 0) {
 		/* Busy: a reap or a move is emptying it. */
 		if (old == RW_SLOT_BUSY ||
 		    __sync_val_compare_and_swap(&z->tgid, old, RW_SLOT_BUSY) != old)
