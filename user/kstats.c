@@ -69,19 +69,13 @@ void rw_proc_comm(__u32 pid, char comm[RW_COMM_LEN])
 	memset(comm + n, 0, RW_COMM_LEN - n);
 }
 
-/* The kernel's zombie table, read in place through mmap(): its layout is
- * the kernel side's (bpf/reapwatch.h), and how many of its slots can hold
- * a zombie now the loader says (the recent part only, mostly). */
-static const struct rw_proc_state *zombie_table(const struct rw_loader *l, size_t *nslots)
-{
-	return rw_zombie_slots(l, nslots);
-}
-
 int rw_kstats_each_zombie(const struct rw_loader *l, __u32 tgid, bool seeded_only, __u64 now_ns,
 			  rw_kzombie_fn *fn, void *ctx)
 {
 	size_t nslots;
-	const struct rw_proc_state *slots = zombie_table(l, &nslots);
+	/* Read in place through mmap(); the loader says how many slots can
+	 * hold a zombie now (the recent part only, mostly). */
+	const struct rw_proc_state *slots = rw_zombie_slots(l, &nslots);
 
 	if (!slots)
 		return -ENOENT;
