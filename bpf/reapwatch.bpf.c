@@ -94,6 +94,18 @@ struct {
 	__type(value, __u64);
 } pending SEC(".maps");
 
+/* How many tracked zombies have their task_struct at an address that
+ * hashes to each counter. The release backstop runs in an RCU callback long
+ * after the reap, when the freed task's lines are back in memory (~150 ns
+ * to read one here): it reads the task only if its counter says it may be
+ * one of ours. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RW_WATCH_BUCKETS);
+	__type(key, __u32);
+	__type(value, __u32);
+} watched SEC(".maps");
+
 /* (reaper, the pid it knows the zombie by) -> the zombie's global pid, for
  * the zombies whose reaper lives in a nested pid namespace. Open addressing
  * like "zombies", hashed. */
@@ -200,6 +212,16 @@ static __always_inline void leader_comm(struct task_struct *t, char *comm)
 	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
 
 	bpf_probe_read_kernel_str(comm, RW_COMM_LEN, &leader->comm);
+}
+
+/* The address of @t's leader, as a number: the verifier lets no BTF
+ * pointer be hashed. */
+static __always_inline __u64 leader_addr(struct task_struct *t)
+{
+	__u64 addr = 0;
+
+	bpf_probe_read_kernel(&addr, sizeof(addr), &t->group_leader);
+	return addr;
 }
 
 /* The comm of a task we hold a BTF pointer to: two plain loads, no helper
@@ -485,6 +507,32 @@ static __always_inline void set_pending(__u32 tgid, bool on)
 		__sync_fetch_and_and(w, ~bit);
 }
 
+/* The counter in "watched" of the task at @addr (slab objects: the low
+ * bits say little, so they are hashed away). */
+static __always_inline __u32 task_bucket(__u64 addr)
+{
+	return (addr >> 6) * 0x9e3779b97f4a7c15ull >> 54;
+}
+
+static __always_inline void watch(struct proc_state *z, __u64 task_addr)
+{
+	__u32 i = task_bucket(task_addr);
+	__u32 *n = bpf_map_lookup_elem(&watched, &i);
+
+	z->task_bucket = i;
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline void unwatch(struct proc_state *z)
+{
+	__u32 i = z->task_bucket;
+	__u32 *n = bpf_map_lookup_elem(&watched, &i);
+
+	if (n)
+		__sync_fetch_and_add(n, -1); /* no 32-bit sub in BPF v1 */
+}
+
 /* Does @z hold process @tgid: started at @start_ns, or, with @start_ns 0,
  * to be reaped by @parent under the pid @vpid? */
 static __always_inline bool holds(struct proc_state *z, __u32 tgid, __u64 start_ns, __u32 parent,
@@ -646,6 +694,7 @@ static __always_inline bool retake(struct proc_state *z, __u32 tgid, __u64 start
 		return false;
 	}
 	drop_reaper(z, tgid);
+	unwatch(z);
 	z->start_ns = start_ns;
 	return true;
 }
@@ -692,6 +741,7 @@ static __always_inline bool spill(struct proc_state *z, __u32 tgid)
 	s->parent = z->parent;
 	s->vpid = z->vpid;
 	s->flags = z->flags;
+	s->task_bucket = z->task_bucket;
 	s->pidns = z->pidns;
 	s->nspid = z->nspid;
 	__builtin_memcpy(s->comm, z->comm, RW_COMM_LEN);
@@ -723,10 +773,12 @@ static __always_inline bool take_recent(struct proc_state *z, __u32 tgid, __u64 
 	return true;
 }
 
-/* Take a slot for the process (@tgid, @start_ns), its recent one if it can,
- * else one in the spill part; the caller fills it in. NULL when none is to
- * be had, or when the process has one already (*dup: see spill_claim()). */
-static __always_inline struct proc_state *claim(__u32 tgid, __u64 start_ns, bool *dup)
+/* Take a slot for the process (@tgid, @start_ns), whose leader's
+ * task_struct is at @task_addr: its recent one if it can, else one in the
+ * spill part; the caller fills it in. NULL when none is to be had, or when
+ * the process has one already (*dup: see spill_claim()). */
+static __always_inline struct proc_state *claim(__u32 tgid, __u64 start_ns, __u64 task_addr,
+						bool *dup)
 {
 	struct proc_state *z = recent_slot(tgid);
 	bool was_pending = is_pending(tgid);
@@ -747,6 +799,8 @@ static __always_inline struct proc_state *claim(__u32 tgid, __u64 start_ns, bool
 		return NULL;
 	}
 got:
+	/* Before the bit: whoever finds the slot may forget it. */
+	watch(z, task_addr);
 	if (!was_pending)
 		set_pending(tgid, true);
 	return z;
@@ -758,6 +812,7 @@ static __always_inline void forget(struct proc_state *z, __u32 tgid, __u32 at)
 	struct proc_state *home;
 
 	drop_reaper(z, tgid);
+	unwatch(z);
 	z->start_ns = 0;
 	if (at != AT_RECENT) {
 		if (at && (home = spill_slot(tgid)))
@@ -978,7 +1033,9 @@ static __always_inline void report_exit(struct task_struct *p)
 	if (!autoreap) {
 		bool dup;
 
-		z = claim(f.tgid, f.start_ns, &dup);
+		/* sched_process_exit runs in the exiting task. */
+		z = claim(f.tgid, f.start_ns,
+			  leader == p ? bpf_get_current_task() : leader_addr(p), &dup);
 		if (dup)
 			return; /* its other thread, dying too, reports it */
 	}
@@ -1188,18 +1245,23 @@ int handle_waitid_exit(struct trace_event_raw_sys_exit *ctx)
 /* --- backstop and exact reap -------------------------------------------------- */
 
 /* A zombie released without a wait we saw (io_uring waitid, ptrace detach,
- * a namespace teardown): reported late, via "release". */
-SEC("tp_btf/sched_process_free")
-int BPF_PROG(handle_free, struct task_struct *p)
+ * a namespace teardown): reported late, via "release". A raw tracepoint:
+ * its argument is a number, which can be hashed (see "watched"). */
+SEC("raw_tp/sched_process_free")
+int handle_free(struct bpf_raw_tracepoint_args *ctx)
 {
+	struct task_struct *p = (void *)ctx->args[0];
+	__u32 i = task_bucket(ctx->args[0]), tgid, at;
+	__u32 *watchers = bpf_map_lookup_elem(&watched, &i);
 	struct proc_state *z;
-	__u32 at;
 
-	/* Usually reaped already: its pending bit says so. Checked before
-	 * anything else of the task is read: the rest is on cold lines. */
-	if (p->pid != p->tgid || !is_pending(p->tgid))
+	/* Usually no zombie of ours: nothing of the task is read. */
+	if (!watchers || !*watchers)
 		return 0;
-	z = find_task(p->tgid, p->start_time, &at);
+	tgid = BPF_CORE_READ(p, tgid);
+	if ((__u32)BPF_CORE_READ(p, pid) != tgid || !is_pending(tgid))
+		return 0;
+	z = find_task(tgid, BPF_CORE_READ(p, start_time), &at);
 	/* Runs in an RCU callback: `current` is not the reaper. */
 	if (z)
 		reaped(z, at, NULL, RW_VIA_RELEASE);
@@ -1250,7 +1312,7 @@ int seed_zombies(struct bpf_iter__task *ctx)
 
 	if (!t || t->pid != t->tgid || !(t->exit_state & EXIT_ZOMBIE) || !in_scope(t))
 		return 0;
-	z = claim(t->tgid, t->start_time, &dup);
+	z = claim(t->tgid, t->start_time, leader_addr(t), &dup);
 	if (!z)
 		return 0;
 	parent = t->parent;

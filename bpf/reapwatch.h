@@ -115,6 +115,7 @@ enum rw_counter {
 #define RW_ZOMBIE_SLOTS (RW_RECENT_SLOTS + RW_SPILL_SLOTS)
 #define RW_ZOMBIE_PROBES 8
 #define RW_PENDING_WORDS 65536 /* 64 pids a word: every pid below 2^22 */
+#define RW_WATCH_BUCKETS 1024 /* counters of tracked zombies' tasks, by address */
 #define RW_SLOT_BUSY 0xffffffffull /* tgid while a reap empties the slot */
 
 struct rw_proc_state {
@@ -124,7 +125,8 @@ struct rw_proc_state {
 			   * last run (se.exec_start) if PRESTART) */
 	__u32 parent;     /* tgid of whoever is to reap it */
 	__u32 vpid;       /* its pid as that parent sees it (wait4's answer) */
-	__u32 flags;      /* RW_F_APPROX, RW_F_SEEN, RW_F_PRESTART, ... */
+	__u16 flags;      /* RW_F_APPROX, RW_F_SEEN, RW_F_PRESTART, ... */
+	__u16 task_bucket; /* its task's counter in "watched" (kernel side only) */
 	__u32 pidns;
 	__u32 nspid;
 	__u32 displaced;  /* of a spill slot as a home: entries kept further on */

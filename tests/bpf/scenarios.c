@@ -804,6 +804,60 @@ static void test_shared_slot(void)
 	stop_scene(&s);
 }
 
+/* The scene's init leaves a zombie it never waits for, then exits: the
+ * kernel reaps the zombie in zap_pid_ns_processes(), by kernel_wait4(), no
+ * system call to see. Only the release backstop can report it. */
+static void scene_kernel_reap(void)
+{
+	pid_t c = fork();
+	char go;
+
+	if (c == 0)
+		_exit(3);
+	await_zombie(c);
+	tell(c);
+	if (read(go_fd, &go, 1) != 1)
+		_exit(94);
+}
+
+static void test_kernel_reap(void)
+{
+	const char *name = "a zombie reaped by its dying namespace: once, via release";
+	struct scene s = {};
+	const struct rw_event *rp;
+	long c, before, after = 0;
+	size_t n = 0;
+
+	if (!check(start_scene(&s, scene_kernel_reap, 0) == 0, name, "cannot start"))
+		return;
+	c = heard(&s);
+	before = table_slot(s.rw, s.pidns, c, &n);
+	if (write(s.go, "g", 1) != 1)
+		c = -1;
+	end_scene(&s);
+	/* Its task is freed an RCU grace period after the reap. */
+	for (__u64 deadline = now_ns() + 5000 * MS; now_ns() < deadline; sleep_ms(1)) {
+		rw_consume(s.rw);
+		if (find(RW_EV_REAP, c))
+			break;
+	}
+	rp = find(RW_EV_REAP, c);
+	if (rp)
+		after = table_slot(s.rw, s.pidns, c, &n);
+	if (check(c > 0 && before >= 0, name, "zombie %ld not in the table", c) &&
+	    check(rp != NULL, name, "no reap event for %ld", c) &&
+	    check(count_events(RW_EV_REAP, c) == 1 && count_events(RW_EV_EXIT, c) == 1, name,
+		  "%d exits and %d reaps, want 1 and 1", count_events(RW_EV_EXIT, c),
+		  count_events(RW_EV_REAP, c)) &&
+	    check(rp->via == RW_VIA_RELEASE && rp->reaper_pid == (__u32)s.pid, name,
+		  "reap via %u by %u, want release by %d", rp->via, rp->reaper_pid, s.pid) &&
+	    check(after == -1, name, "its slot %ld is still taken", after))
+		printf("ok - %s\n", name);
+	else
+		dump_events();
+	stop_scene(&s);
+}
+
 /* pause as PID 1 of the namespace: an orphan made inside is adopted and
  * reaped by it. The scene execs pause; orphans are made by joining it. */
 static void scene_pause(void)
@@ -1021,6 +1075,7 @@ int main(int argc, char **argv)
 	test_leader_first();
 	test_pid_reuse();
 	test_shared_slot();
+	test_kernel_reap();
 	test_tiny_ringbuf();
 	test_blocked_waiter();
 	return failures ? 1 : 0;
