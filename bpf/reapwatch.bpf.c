@@ -371,7 +371,9 @@ static __always_inline void *agg_entry(void *map, struct rw_reaper_key *k, const
 	return v;
 }
 
-static __always_inline void agg_reap(struct task_struct *reaper, __u32 reaper_tgid, __u64 ns)
+/* A reap by @reaper (@key: its key, if known already). */
+static __always_inline void agg_reap(struct task_struct *reaper, __u32 reaper_tgid,
+				     const struct rw_reaper_key *key, __u64 ns)
 {
 	struct rw_reaper_key k;
 	struct rw_reaper_stats *r;
@@ -380,7 +382,7 @@ static __always_inline void agg_reap(struct task_struct *reaper, __u32 reaper_tg
 	count(RW_C_REAPS);
 	if (!aggregate)
 		return;
-	k = reaper_key(reaper, reaper_tgid);
+	k = key ? *key : reaper_key(reaper, reaper_tgid);
 	r = agg_entry(&reapers, &k, &empty_reaper, reaper, offsetof(struct rw_reaper_stats, comm));
 	if (!r)
 		return;
@@ -823,15 +825,58 @@ static __always_inline void forget(struct proc_state *z, __u32 tgid, __u32 at)
 	set_pending(tgid, false);
 }
 
-/* The reap of the zombie in @z by @reaper (NULL: not known): report, forget.
- * Whoever gets the slot first reports it: the syscall and the backstop may
- * race. (Read with probes: 6.1 refuses plain loads through the current task
- * in syscall tracepoints.) */
+/* What a reap needs to know of the reaper, kept per CPU: the next reap is
+ * usually by the same reaper, and each field read through a probe costs
+ * ~15 ns. The address, ids and start time of the task say it is the same.
+ * Only the wait syscalls' tracepoint programs use it, and those run with
+ * preemption off (trace_call_bpf(): cant_sleep()): no other run on this CPU
+ * interleaves with an update. */
+struct reaper_memo {
+	__u64 task;
+	__u64 pid_tgid;
+	__u64 thread_start_ns;
+	__u64 leader; /* its leader's task_struct, for the comm */
+	struct rw_reaper_key key;
+	__u32 level; /* of its pid namespace */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct reaper_memo);
+} memo SEC(".maps");
+
+static __always_inline struct reaper_memo *current_reaper(struct task_struct *cur)
+{
+	__u32 zero = 0;
+	struct reaper_memo *m = bpf_map_lookup_elem(&memo, &zero);
+	__u64 task = bpf_get_current_task(), id = bpf_get_current_pid_tgid();
+	__u64 start_ns = BPF_CORE_READ(cur, start_time);
+
+	if (!m)
+		return NULL;
+	if (m->task == task && m->pid_tgid == id && m->thread_start_ns == start_ns)
+		return m;
+	m->task = task;
+	m->pid_tgid = id;
+	m->thread_start_ns = start_ns;
+	m->leader = leader_addr(cur);
+	m->level = BPF_CORE_READ(cur, thread_pid, level);
+	m->key = reaper_key(cur, id >> 32);
+	return m;
+}
+
+/* The reap of the zombie in @z by @reaper (NULL: not known; @m: what is
+ * known of it already, if it is current): report, forget. Whoever gets the
+ * slot first reports it: the syscall and the backstop may race. (Read with
+ * probes: 6.1 refuses plain loads through the current task in syscall
+ * tracepoints.) */
 static __always_inline void reaped(struct proc_state *z, __u32 at, struct task_struct *reaper,
-				   __u32 via)
+				   const struct reaper_memo *m, __u32 via)
 {
 	__u32 tgid = z->tgid;
-	__u32 reaper_tgid = reaper ? tgid_of(reaper) : z->parent;
+	__u32 reaper_tgid = m ? m->key.tgid : reaper ? tgid_of(reaper) : z->parent;
 	__u64 now = bpf_ktime_get_ns();
 	struct rw_event *e;
 
@@ -842,7 +887,7 @@ static __always_inline void reaped(struct proc_state *z, __u32 at, struct task_s
 	    z->parent != targ_tgid && reaper_tgid != targ_tgid)
 		goto out;
 	if (z->zombie_ns)
-		agg_reap(reaper, reaper_tgid, now - z->zombie_ns);
+		agg_reap(reaper, reaper_tgid, m ? &m->key : NULL, now - z->zombie_ns);
 	else
 		count(RW_C_REAPS); /* untimed: its SIGCHLD was not seen */
 	e = reserve(RW_EV_REAP, now);
@@ -858,7 +903,10 @@ static __always_inline void reaped(struct proc_state *z, __u32 at, struct task_s
 	e->flags = z->flags & (RW_F_APPROX | RW_F_EXACT_REAP | RW_F_PRESTART);
 	e->duration_ns = now > z->zombie_ns ? now - z->zombie_ns : 0;
 	__builtin_memcpy(e->comm, z->comm, RW_COMM_LEN);
-	if (reaper)
+	if (m)
+		bpf_probe_read_kernel(e->reaper_comm, RW_COMM_LEN,
+				      (void *)m->leader + bpf_core_field_offset(struct task_struct, comm));
+	else if (reaper)
 		leader_comm(reaper, e->reaper_comm);
 	submit(e);
 out:
@@ -1067,7 +1115,7 @@ static __always_inline void report_exit(struct task_struct *p)
 		submit(e);
 	}
 	if (autoreap) {
-		agg_reap(real_parent, ppid, 0);
+		agg_reap(real_parent, ppid, NULL, 0);
 		e = reserve(RW_EV_REAP, now);
 		if (e) {
 			e->pid = f.tgid;
@@ -1139,11 +1187,15 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 static __always_inline void reap_by_vpid(__u32 vpid, __u32 via)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	__u32 parent = bpf_get_current_pid_tgid() >> 32, tgid = vpid, at;
+	struct reaper_memo *m = current_reaper(cur);
+	__u32 parent, tgid = vpid, at;
 	struct proc_state *z;
 
+	if (!m)
+		return;
+	parent = m->key.tgid;
 	/* In the initial pid namespace the pid the reaper got is the global one. */
-	if (BPF_CORE_READ(cur, thread_pid, level) != 0) {
+	if (m->level != 0) {
 		struct vpid_slot *v = vpid_find(parent, vpid, &at);
 
 		if (v)
@@ -1151,7 +1203,7 @@ static __always_inline void reap_by_vpid(__u32 vpid, __u32 via)
 	}
 	z = find(tgid, 0, parent, vpid, &at);
 	if (z)
-		reaped(z, at, cur, via);
+		reaped(z, at, cur, m, via);
 }
 
 /* The wait call `current` is in, read from its saved user registers: for a
@@ -1264,7 +1316,7 @@ int handle_free(struct bpf_raw_tracepoint_args *ctx)
 	z = find_task(tgid, BPF_CORE_READ(p, start_time), &at);
 	/* Runs in an RCU callback: `current` is not the reaper. */
 	if (z)
-		reaped(z, at, NULL, RW_VIA_RELEASE);
+		reaped(z, at, NULL, NULL, RW_VIA_RELEASE);
 	return 0;
 }
 
@@ -1294,7 +1346,7 @@ int BPF_PROG(handle_release, struct task_struct *p)
 			via = regs_call.via;
 	}
 	z->flags |= RW_F_EXACT_REAP;
-	reaped(z, at, cur, via);
+	reaped(z, at, cur, NULL, via);
 	return 0;
 }
 
