@@ -211,7 +211,8 @@ static __always_inline void leader_comm(struct task_struct *t, char *comm)
 {
 	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
 
-	bpf_probe_read_kernel_str(comm, RW_COMM_LEN, &leader->comm);
+	/* The kernel keeps it NUL-padded: one copy, no walk of a string. */
+	bpf_probe_read_kernel(comm, RW_COMM_LEN, &leader->comm);
 }
 
 /* The address of @t's leader, as a number: the verifier lets no BTF
