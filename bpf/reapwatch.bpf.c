@@ -235,6 +235,28 @@ static __always_inline __u64 start_of(struct task_struct *t)
 	return BPF_CORE_READ(t, group_leader, start_time);
 }
 
+/* &@pid->numbers[@level] as a BTF pointer, whose fields are plain loads:
+ * a probe read is a helper call, which costs ~20 ns here. The verifier
+ * checks constant indices only, and past [0] only where numbers[] is a
+ * flexible array (not on 6.1, which declares numbers[1]). NULL: read it
+ * with a probe (pid_nr_at()). */
+static __always_inline struct upid *upid_at(struct pid *pid, __u32 level)
+{
+	if (level == 0)
+		return &pid->numbers[0];
+	if (level == 1 && bpf_core_field_size(pid->numbers) == 0)
+		return &pid->numbers[1];
+	return NULL;
+}
+
+/* pid_nr_at() for a BTF pointer. */
+static __always_inline __u32 pid_nr_btf(struct pid *pid, __u32 level)
+{
+	struct upid *up = upid_at(pid, level);
+
+	return up ? up->nr : pid_nr_at(pid, level);
+}
+
 /* What the hot paths need of a process, read once. @t must be a BTF pointer
  * (a tp_btf argument or the current task): its fields are plain loads, far
  * cheaper than one bpf_probe_read_kernel() call each. */
@@ -250,12 +272,18 @@ static __always_inline void facts_of(struct task_struct *t, struct facts *f)
 {
 	struct task_struct *leader = t->group_leader;
 	struct pid *pid = leader->thread_pid;
-	struct upid up = {};
+	struct upid *fast, up = {};
 	__u32 level = pid->level;
 
 	f->pid = pid;
 	f->tgid = t->tgid;
 	f->start_ns = leader->start_time;
+	fast = upid_at(pid, level);
+	if (fast) {
+		f->nspid = fast->nr;
+		f->pidns = fast->ns->ns.inum;
+		return;
+	}
 	if (level < MAX_PID_NS_LEVEL)
 		bpf_core_read(&up, sizeof(up), &pid->numbers[level]);
 	f->nspid = up.nr;
@@ -1090,7 +1118,7 @@ static __always_inline void report_exit(struct task_struct *p)
 	}
 	if (z) {
 		/* Kept as the parent's wait will name it. */
-		set_reaper(z, f.tgid, parent->tgid, pid_nr_at(f.pid, parent->thread_pid->level));
+		set_reaper(z, f.tgid, parent->tgid, pid_nr_btf(f.pid, parent->thread_pid->level));
 		z->zombie_ns = now;
 		z->flags = RW_F_APPROX;
 		if (wanted_ns(p, f.pidns, f.tgid, ppid, 0))
@@ -1169,7 +1197,7 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 	if (!(child->exit_state & EXIT_ZOMBIE))
 		return 0;
 	si_pid = info->_sifields._sigchld._pid;
-	if (si_pid != pid_nr_at(child->thread_pid, target->thread_pid->level))
+	if (si_pid != pid_nr_btf(child->thread_pid, target->thread_pid->level))
 		return 0;
 
 	z = find_task(child->tgid, child->start_time, &at);
