@@ -485,7 +485,7 @@ EOF
 		*.*) continue ;; # the object's own sections (.rodata, .bss)
 		zombies) w='4096 recent slots (pid % 4096) and 65536 spill slots: a zombie that a newer one of its recent slot moves out, and that finds its spill slot and the next 7 taken, is not tracked: counted (`untracked`, printed by every command)' ;;
 		pending) w='a bit per pid, for every pid below 2^22 (the kernel'"'"'s limit): never full' ;;
-		watched) w='a counter per hash of a task'"'"'s address: tasks share counters, never full; with many zombies outstanding the release backstop reads more freed tasks' ;;
+		watched) w='counters per hash of a task'"'"'s address: tasks share them, never full; with many zombies outstanding the release backstop reads more freed tasks' ;;
 		memo) w='one entry per CPU: the last reaper; another replaces it' ;;
 		vpids) w='as `zombies`: counted (`untracked`); the reap by a reaper in a nested pid namespace is then reported late by the `sched_process_free` backstop (`via release`)' ;;
 		waits) w='a `waitid` in flight is not recorded at its entry: not counted' ;;

@@ -94,16 +94,21 @@ struct {
 	__type(value, __u64);
 } pending SEC(".maps");
 
-/* How many tracked zombies have their task_struct at an address that
- * hashes to each counter. The release backstop runs in an RCU callback long
- * after the reap, when the freed task's lines are back in memory (~150 ns
- * to read one here): it reads the task only if its counter says it may be
- * one of ours. */
+/* Counts per hash of a task_struct's address. The release backstop runs in
+ * an RCU callback long after the reap, when the freed task's lines are back
+ * in memory (~150 ns to read one here): it reads the task only if "zombies"
+ * says it may be one of ours. "freed" tells the reaper memo (below) that a
+ * task it remembers may be gone, its task_struct free for another. */
+struct watch_counts {
+	__u32 zombies; /* tracked zombies whose leader is here */
+	__u32 freed;   /* tasks freed here, ever */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, RW_WATCH_BUCKETS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct watch_counts);
 } watched SEC(".maps");
 
 /* (reaper, the pid it knows the zombie by) -> the zombie's global pid, for
@@ -400,7 +405,8 @@ static __always_inline void *agg_entry(void *map, struct rw_reaper_key *k, const
 	return v;
 }
 
-/* A reap by @reaper (@key: its key, if known already). */
+/* A reap by @reaper (NULL: not known), or, with its @key known already, by
+ * the current task. */
 static __always_inline void agg_reap(struct task_struct *reaper, __u32 reaper_tgid,
 				     const struct rw_reaper_key *key, __u64 ns)
 {
@@ -412,7 +418,13 @@ static __always_inline void agg_reap(struct task_struct *reaper, __u32 reaper_tg
 	if (!aggregate)
 		return;
 	k = key ? *key : reaper_key(reaper, reaper_tgid);
-	r = agg_entry(&reapers, &k, &empty_reaper, reaper, offsetof(struct rw_reaper_stats, comm));
+	r = bpf_map_lookup_elem(&reapers, &k);
+	if (!r) {
+		if (!reaper && key)
+			reaper = bpf_get_current_task_btf();
+		r = agg_entry(&reapers, &k, &empty_reaper, reaper,
+			      offsetof(struct rw_reaper_stats, comm));
+	}
 	if (!r)
 		return;
 	slot = log2_u64(ns);
@@ -548,20 +560,20 @@ static __always_inline __u32 task_bucket(__u64 addr)
 static __always_inline void watch(struct proc_state *z, __u64 task_addr)
 {
 	__u32 i = task_bucket(task_addr);
-	__u32 *n = bpf_map_lookup_elem(&watched, &i);
+	struct watch_counts *n = bpf_map_lookup_elem(&watched, &i);
 
 	z->task_bucket = i;
 	if (n)
-		__sync_fetch_and_add(n, 1);
+		__sync_fetch_and_add(&n->zombies, 1);
 }
 
 static __always_inline void unwatch(struct proc_state *z)
 {
 	__u32 i = z->task_bucket;
-	__u32 *n = bpf_map_lookup_elem(&watched, &i);
+	struct watch_counts *n = bpf_map_lookup_elem(&watched, &i);
 
 	if (n)
-		__sync_fetch_and_add(n, -1); /* no 32-bit sub in BPF v1 */
+		__sync_fetch_and_add(&n->zombies, -1); /* no 32-bit sub in BPF v1 */
 }
 
 /* Does @z hold process @tgid: started at @start_ns, or, with @start_ns 0,
@@ -855,18 +867,19 @@ static __always_inline void forget(struct proc_state *z, __u32 tgid, __u32 at)
 }
 
 /* What a reap needs to know of the reaper, kept per CPU: the next reap is
- * usually by the same reaper, and each field read through a probe costs
- * ~15 ns. The address, ids and start time of the task say it is the same.
+ * usually by the same reaper, and a probe read costs ~100 ns here. It is
+ * the same task if the address and ids match and no task at an address of
+ * its bucket was freed since (a task_struct is reused only once freed).
  * Only the wait syscalls' tracepoint programs use it, and those run with
  * preemption off (trace_call_bpf(): cant_sleep()): no other run on this CPU
  * interleaves with an update. */
 struct reaper_memo {
 	__u64 task;
 	__u64 pid_tgid;
-	__u64 thread_start_ns;
+	__u32 freed;  /* its bucket's "freed" count then */
+	__u32 level;  /* of its pid namespace */
 	__u64 leader; /* its leader's task_struct, for the comm */
 	struct rw_reaper_key key;
-	__u32 level; /* of its pid namespace */
 };
 
 struct {
@@ -876,28 +889,30 @@ struct {
 	__type(value, struct reaper_memo);
 } memo SEC(".maps");
 
-static __always_inline struct reaper_memo *current_reaper(struct task_struct *cur)
+static __always_inline struct reaper_memo *current_reaper(void)
 {
-	__u32 zero = 0;
-	struct reaper_memo *m = bpf_map_lookup_elem(&memo, &zero);
 	__u64 task = bpf_get_current_task(), id = bpf_get_current_pid_tgid();
-	__u64 start_ns = BPF_CORE_READ(cur, start_time);
+	__u32 zero = 0, i = task_bucket(task);
+	struct reaper_memo *m = bpf_map_lookup_elem(&memo, &zero);
+	struct watch_counts *n = bpf_map_lookup_elem(&watched, &i);
+	struct task_struct *cur;
 
-	if (!m)
+	if (!m || !n)
 		return NULL;
-	if (m->task == task && m->pid_tgid == id && m->thread_start_ns == start_ns)
+	if (m->task == task && m->pid_tgid == id && m->freed == n->freed)
 		return m;
+	cur = bpf_get_current_task_btf();
 	m->task = task;
 	m->pid_tgid = id;
-	m->thread_start_ns = start_ns;
+	m->freed = n->freed;
 	m->leader = leader_addr(cur);
 	m->level = BPF_CORE_READ(cur, thread_pid, level);
 	m->key = reaper_key(cur, id >> 32);
 	return m;
 }
 
-/* The reap of the zombie in @z by @reaper (NULL: not known; @m: what is
- * known of it already, if it is current): report, forget. Whoever gets the
+/* The reap of the zombie in @z by @reaper (NULL: not known), or by the
+ * current task that @m remembers: report, forget. Whoever gets the
  * slot first reports it: the syscall and the backstop may race. (Read with
  * probes: 6.1 refuses plain loads through the current task in syscall
  * tracepoints.) */
@@ -932,7 +947,9 @@ static __always_inline void reaped(struct proc_state *z, __u32 at, struct task_s
 	e->flags = z->flags & (RW_F_APPROX | RW_F_EXACT_REAP | RW_F_PRESTART);
 	e->duration_ns = now > z->zombie_ns ? now - z->zombie_ns : 0;
 	__builtin_memcpy(e->comm, z->comm, RW_COMM_LEN);
-	if (m)
+	if (m && m->pid_tgid >> 32 == (__u32)m->pid_tgid) /* current is the leader */
+		bpf_get_current_comm(e->reaper_comm, RW_COMM_LEN);
+	else if (m)
 		bpf_probe_read_kernel(e->reaper_comm, RW_COMM_LEN,
 				      (void *)m->leader + bpf_core_field_offset(struct task_struct, comm));
 	else if (reaper)
@@ -1215,8 +1232,7 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 
 static __always_inline void reap_by_vpid(__u32 vpid, __u32 via)
 {
-	struct task_struct *cur = bpf_get_current_task_btf();
-	struct reaper_memo *m = current_reaper(cur);
+	struct reaper_memo *m = current_reaper();
 	__u32 parent, tgid = vpid, at;
 	struct proc_state *z;
 
@@ -1232,7 +1248,7 @@ static __always_inline void reap_by_vpid(__u32 vpid, __u32 via)
 	}
 	z = find(tgid, 0, parent, vpid, &at);
 	if (z)
-		reaped(z, at, cur, m, via);
+		reaped(z, at, NULL, m, via);
 }
 
 /* The wait call `current` is in, read from its saved user registers: for a
@@ -1333,11 +1349,14 @@ int handle_free(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *p = (void *)ctx->args[0];
 	__u32 i = task_bucket(ctx->args[0]), tgid, at;
-	__u32 *watchers = bpf_map_lookup_elem(&watched, &i);
+	struct watch_counts *n = bpf_map_lookup_elem(&watched, &i);
 	struct proc_state *z;
 
+	if (!n)
+		return 0;
+	__sync_fetch_and_add(&n->freed, 1);
 	/* Usually no zombie of ours: nothing of the task is read. */
-	if (!watchers || !*watchers)
+	if (!n->zombies)
 		return 0;
 	tgid = BPF_CORE_READ(p, tgid);
 	if ((__u32)BPF_CORE_READ(p, pid) != tgid || !is_pending(tgid))
