@@ -1287,9 +1287,9 @@ int handle_wait4_enter(struct trace_event_raw_sys_enter *ctx)
 SEC("tp/syscalls/sys_exit_wait4")
 int handle_wait4_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
 	if (exact_reap) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
 		bpf_map_delete_elem(&waits, &tid);
 		return 0;
 	}
