@@ -1400,6 +1400,25 @@ int BPF_PROG(handle_release, struct task_struct *p)
 
 /* --- zombies from before we started ----------------------------------------- */
 
+/* When @t last ran, close to when it died, as CLOCK_MONOTONIC time. Its
+ * se.exec_start is on its CPU's task clock, which leaves out the time the
+ * hypervisor stole (seconds, after an hour on a busy host); that run
+ * queue's current gap to its CLOCK_MONOTONIC-like clock brings it back,
+ * short only of what was stolen since. (Through its cfs_rq: the per-CPU
+ * "runqueues" is not in kallsyms here.) */
+static __always_inline __u64 last_ran_ns(struct task_struct *t)
+{
+	__u64 ran = t->se.exec_start;
+	struct rq *rq;
+
+	if (!bpf_core_field_exists(t->se.cfs_rq) || !bpf_core_field_exists(struct cfs_rq, rq))
+		return ran;
+	rq = t->se.cfs_rq->rq;
+	if (!rq || rq->clock < rq->clock_task)
+		return ran;
+	return ran + (rq->clock - rq->clock_task);
+}
+
 /* Run once by the loader: every zombie that already exists is tracked, with
  * zombie_ns 0 (its age is unknown), so leaks show up at start-up. */
 SEC("iter/task")
@@ -1417,8 +1436,7 @@ int seed_zombies(struct bpf_iter__task *ctx)
 		return 0;
 	parent = t->parent;
 	set_reaper(z, t->tgid, parent->tgid, vpid_for(t, parent));
-	/* When it last ran, on the scheduler's clock: close to when it died. */
-	z->zombie_ns = t->se.exec_start;
+	z->zombie_ns = last_ran_ns(t);
 	z->flags = RW_F_APPROX | RW_F_PRESTART;
 	z->pidns = pidns_inum(t);
 	z->nspid = nspid_of(t);
