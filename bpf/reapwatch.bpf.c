@@ -550,7 +550,7 @@ static __always_inline void set_pending(__u32 tgid, bool on)
 		__sync_fetch_and_and(w, ~bit);
 }
 
-/* The counter in "watched" of the task at @addr (slab objects: the low
+/* The bucket in "watched" of the task at @addr (slab objects: the low
  * bits say little, so they are hashed away). */
 static __always_inline __u32 task_bucket(__u64 addr)
 {
