@@ -1031,7 +1031,12 @@ static __always_inline void rekey_child(struct walk_ctx *w, struct task_struct *
 		move(z, tgid, tgid_of(w->reaper), vpid_for(child, w->reaper));
 }
 
-static long orphan_one(__u32 i, void *data)
+/* One child of the walk: its pending reap follows it to the new parent,
+ * and it is reported, unless it is past the first MAX_CHILDREN: events for
+ * all would hold the exit path too long, so those are only counted. (One
+ * callback for both: the verifier checks each callback's code apart, and
+ * this one's rekey_child() was most of handle_exit's.) */
+static long orphan_step(__u32 i, void *data)
 {
 	struct walk_ctx *w = data;
 	struct task_struct *child = next_child(w);
@@ -1042,6 +1047,10 @@ static long orphan_one(__u32 i, void *data)
 	if (!child)
 		return 1;
 	rekey_child(w, child);
+	if (i >= MAX_CHILDREN) {
+		count(RW_C_ORPHANS_UNREPORTED);
+		return 0;
+	}
 	father_tgid = tgid_of(w->father);
 	reaper_tgid = tgid_of(w->reaper);
 	zombie = BPF_CORE_READ(child, exit_state) & EXIT_ZOMBIE;
@@ -1062,20 +1071,6 @@ static long orphan_one(__u32 i, void *data)
 	return 0;
 }
 
-/* Past the bound: no events (that would hold the exit path too long), but
- * the pending reaps still follow their zombies, and each child is counted. */
-static long orphan_unreported(__u32 i, void *data)
-{
-	struct walk_ctx *w = data;
-	struct task_struct *child = next_child(w);
-
-	if (!child)
-		return 1;
-	rekey_child(w, child);
-	count(RW_C_ORPHANS_UNREPORTED);
-	return 0;
-}
-
 static __always_inline void report_orphans(struct task_struct *father)
 {
 	struct walk_ctx w = { .father = father };
@@ -1091,9 +1086,7 @@ static __always_inline void report_orphans(struct task_struct *father)
 		return;
 	w.reaper = g.reaper;
 	w.kind = g.kind;
-	bpf_loop(MAX_CHILDREN, orphan_one, &w, 0);
-	if (w.pos && w.pos != w.head)
-		bpf_loop(MAX_MORE_CHILDREN, orphan_unreported, &w, 0);
+	bpf_loop(MAX_CHILDREN + MAX_MORE_CHILDREN, orphan_step, &w, 0);
 }
 
 /* --- exit --------------------------------------------------------------------- */
