@@ -966,30 +966,49 @@ struct reaper_guess {
 	__u8 kind;
 };
 
+struct ancestor_walk {
+	struct task_struct *t; /* the ancestor reached */
+	struct task_struct *found;
+	__u32 level;           /* of the father's pid namespace */
+};
+
+/* One step up from a->t: stop at a live subreaper, or where the pid
+ * namespace ends. A callback, not a loop inline: each way out of an inline
+ * loop is a state of its own, and the verifier then checked the children's
+ * walk that follows once per state (most of handle_exit's start-up). */
+static long ancestor_step(__u32 i, void *data)
+{
+	struct ancestor_walk *a = data;
+	struct task_struct *from = a->t, *t = BPF_CORE_READ(from, real_parent);
+	struct signal_struct *sig;
+
+	if (!t || pid_level(t) != a->level || BPF_CORE_READ(t, pid) == 0)
+		return 1;
+	a->t = t;
+	sig = BPF_CORE_READ(t, signal);
+	if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper) &&
+	    BPF_CORE_READ(sig, live.counter) > 0) {
+		a->found = t;
+		return 1;
+	}
+	return 0;
+}
+
 /* Called when the whole thread group of @father is dead: no live thread to
  * inherit the children, so the nearest live subreaper ancestor in the same
  * pid namespace gets them, else the namespace's init. */
 static __always_inline struct reaper_guess guess_reaper(struct task_struct *father)
 {
-	struct reaper_guess g = {};
-	struct task_struct *t = father;
-	__u32 level = pid_level(father);
-
+	struct ancestor_walk a = { .t = father, .level = pid_level(father) };
 	struct signal_struct *fsig = BPF_CORE_READ(father, signal);
+	struct reaper_guess g = {};
 
 	if (BPF_CORE_READ_BITFIELD_PROBED(fsig, has_child_subreaper)) {
-		for (int i = 0; i < MAX_ANCESTORS; i++) {
-			t = BPF_CORE_READ(t, real_parent);
-			if (!t || pid_level(t) != level || BPF_CORE_READ(t, pid) == 0)
-				break;
-			struct signal_struct *sig = BPF_CORE_READ(t, signal);
-			if (!BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper))
-				continue;
-			if (BPF_CORE_READ(sig, live.counter) > 0) {
-				g.reaper = t;
-				g.kind = RW_REAPER_SUBREAPER;
-				return g;
-			}
+		bpf_loop(MAX_ANCESTORS, ancestor_step, &a, 0);
+		if (a.found) {
+			g.reaper = a.found;
+			g.kind = RW_REAPER_SUBREAPER;
+			return g;
 		}
 	}
 	g.reaper = BPF_CORE_READ(pidns_of(father), child_reaper);
