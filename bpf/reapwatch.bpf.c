@@ -1415,20 +1415,23 @@ int BPF_PROG(handle_release, struct task_struct *p)
 /* When @t last ran, close to when it died, as CLOCK_MONOTONIC time. Its
  * se.exec_start is on its CPU's task clock, which leaves out the time the
  * hypervisor stole (seconds, after an hour on a busy host); that run
- * queue's current gap to its CLOCK_MONOTONIC-like clock brings it back,
- * short only of what was stolen since. (Through its cfs_rq: the per-CPU
- * "runqueues" is not in kallsyms here.) */
+ * queue's current gap to its own clock brings it back, short only of what
+ * was stolen since. The run queue's clock is not CLOCK_MONOTONIC either
+ * (here up to a few ms behind), so the result is kept between the task's
+ * start and now: a zombie that died at once is aged from its start.
+ * (Through its cfs_rq: the per-CPU "runqueues" is not in kallsyms here.) */
 static __always_inline __u64 last_ran_ns(struct task_struct *t)
 {
-	__u64 ran = t->se.exec_start;
-	struct rq *rq;
+	__u64 ran = t->se.exec_start, now = bpf_ktime_get_ns();
+	struct rq *rq = NULL;
 
-	if (!bpf_core_field_exists(t->se.cfs_rq) || !bpf_core_field_exists(struct cfs_rq, rq))
-		return ran;
-	rq = t->se.cfs_rq->rq;
-	if (!rq || rq->clock < rq->clock_task)
-		return ran;
-	return ran + (rq->clock - rq->clock_task);
+	if (bpf_core_field_exists(t->se.cfs_rq) && bpf_core_field_exists(struct cfs_rq, rq))
+		rq = t->se.cfs_rq->rq;
+	if (rq && rq->clock >= rq->clock_task)
+		ran += rq->clock - rq->clock_task;
+	if (ran < t->start_time)
+		ran = t->start_time;
+	return ran < now ? ran : now;
 }
 
 /* Run once by the loader: every zombie that already exists is tracked, with
