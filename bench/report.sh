@@ -416,12 +416,13 @@ exact reap hook, \`fentry/release_task\`, which this kernel refuses
 --no-exact\` is what looking for it costs here: $(minus "$att" "$ne") ms, and $(minus "$(startup_stat trace 5 50)" "$(startup_stat trace_--no-exact 5 50)") kB of
 RssAnon still held a second later. With \`--no-exact\` the goal is $(verdict "$(le "$ne" 200)"); the
 rest is opening, loading and attaching the programs (the CPU column).
-Loading is mostly the verifier's work on \`handle_exit\`: 30,344
-instructions processed (\`bpftool -d prog loadall\`), 70-100 ms of the
-start-up here (\`strace -T\` of its \`BPF_PROG_LOAD\`, by hand), against
-8-20 ms for each other program. Its exit path inlines the slot claim and
-the orphan walk with their probe loops; moving the rare paths into
-subprograms the verifier checks once is the next thing to try.
+Loading is mostly \`handle_exit\`: measured by hand with \`strace -T\` on
+its \`BPF_PROG_LOAD\`, 66-69 ms here, against 8-20 ms for each other
+program (8 ms even for one of 20 instructions). Its walk of an exiting
+parent's children and of its ancestors were inline loops whose every way
+out the verifier followed apart: 30,344 instructions processed
+(\`bpftool -d prog loadall\`) until both became \`bpf_loop\` callbacks,
+6,696 since, and its load took 92-97 ms.
 
 EOF
 	fi
