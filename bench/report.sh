@@ -327,8 +327,9 @@ processes, not threads), so that no page tables are copied: the storm is
 then about reaping, not forking. Bursts follow each other without a pause.
 \`reapwatch record --pidns\` records the namespace; its report gives the reap
 latency (zombie to reaped) of PID 1 and the peak of outstanding zombies.
-$SROUNDS rounds, the inits in an order rotated each round; medians over rounds, and each init's p99 over
-\`pause\`'s in the same round.
+$SROUNDS rounds, the inits in an order rotated each round (with 4 rounds, each init runs
+once in each place: the later places of a round have run at a higher load);
+medians over rounds, and each init's p99 over \`pause\`'s in the same round.
 
 | init | orphans | storm, ms (drain after the last release) | peak zombies | reap latency p50 | p99 | p99 / pause's, same round | max | zombies left | events lost |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
