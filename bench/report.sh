@@ -502,12 +502,11 @@ this many zombies, but measured by hand its lines are no longer in cache:
 \`handle_free\` cost 256 ns per run in the empty loop, against 116 ns with
 1024 buckets, and \`handle_exit\` 75-125 ns more (median of 9 interleaved
 rounds). So the loaded figures include that read; the scale goal compares
-them with an empty state that no longer pays it. In \`stats\`, the other
-programs cost more loaded too (the table above): its user space then reads
-the slots of every outstanding zombie each 250 ms, the spill part's 4 MiB
-included, which is the likely cause (not measured apart); in the run of
-2026-11-23 17:11 UTC, on another VM of the same kind, \`stats\` loaded was
-3.5 % below empty.
+them with an empty state that no longer pays it. The other programs move
+by tens of ns either way between the states, and the other way in the next
+run (3 rounds on a shared VM: in two runs of 2026-11-23, \`stats\` loaded
+was once 25.5 % and once 4.6 % above empty, \`trace\` 3.0 % and 29.6 %);
+only \`handle_free\`'s rise is the same in every run.
 
 BPF time per cycle as in section 1 (the sum of each program's mean time per
 run). In \`stats\` (in-kernel) mode, loaded: $(fmt "$(scale_stat loaded stats 15)" 0) reapers and
