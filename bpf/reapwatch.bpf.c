@@ -96,7 +96,7 @@ struct {
 
 /* Counts per hash of a task_struct's address. The release backstop runs in
  * an RCU callback long after the reap, when the freed task's lines are back
- * in memory (~150 ns to read one here): it reads the task only if "zombies"
+ * in memory (~130 ns to read one here): it reads the task only if "zombies"
  * says it may be one of ours. "freed" tells the reaper memo (below) that a
  * task it remembers may be gone, its task_struct free for another. */
 struct watch_counts {
@@ -241,7 +241,7 @@ static __always_inline __u64 start_of(struct task_struct *t)
 }
 
 /* &@pid->numbers[@level] as a BTF pointer, whose fields are plain loads:
- * a probe read is a helper call, which costs ~20 ns here. The verifier
+ * a probe read is a helper call, which costs ~100 ns here. The verifier
  * checks constant indices only, and past [0] only where numbers[] is a
  * flexible array (not on 6.1, which declares numbers[1]). NULL: read it
  * with a probe (pid_nr_at()). */
@@ -906,7 +906,7 @@ static __always_inline struct reaper_memo *current_reaper(void)
 	m->pid_tgid = id;
 	m->freed = n->freed;
 	m->leader = leader_addr(cur);
-	m->level = BPF_CORE_READ(cur, thread_pid, level);
+	m->level = pid_level(cur);
 	m->key = reaper_key(cur, id >> 32);
 	return m;
 }
