@@ -1209,15 +1209,18 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 SEC("tp_btf/signal_generate")
 int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_struct *target)
 {
+	struct kernel_siginfo si;
 	struct task_struct *child;
 	struct proc_state *z;
-	int code;
 	__u32 si_pid, at;
 
 	if (sig != SIGCHLD)
 		return 0;
-	code = info->si_code;
-	if (code < CLD_EXITED || code > CLD_DUMPED)
+	/* info may be SEND_SIG_NOINFO or SEND_SIG_PRIV (0 or 1), so recent
+	 * verifiers (6.18.44 here) treat it as a scalar: copy it; the layout is ABI. */
+	if (bpf_probe_read_kernel(&si, sizeof(si), info))
+		return 0;
+	if (si.si_code < CLD_EXITED || si.si_code > CLD_DUMPED)
 		return 0;
 	/* The dying process notifies its parent itself (or its last thread
 	 * does, for a leader that died first). Re-notifications of already
@@ -1225,7 +1228,7 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 	child = bpf_get_current_task_btf()->group_leader;
 	if (!(child->exit_state & EXIT_ZOMBIE))
 		return 0;
-	si_pid = info->_sifields._sigchld._pid;
+	si_pid = si._sifields._sigchld._pid;
 	if (si_pid != pid_nr_btf(child->thread_pid, target->thread_pid->level))
 		return 0;
 
