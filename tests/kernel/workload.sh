@@ -54,22 +54,38 @@ sh -c 'exit 3'
 sh -c 'kill -9 $$'
 # A live orphan: its parent leaves once it runs sleep (so its comm is "sleep").
 sh -c 'n=0; sleep 0.2 & until read -r c </proc/$!/comm && [ "$c" = sleep ] || [ $((n += 1)) -gt 100000 ]; do :; done'
-# An orphan already dead: M forks Z (exit 4) and execs sleep, which never
-# waits; once Z is a zombie, M is killed and Z passes to pause.
-sh -c 'sh -c "exit 4" & echo $! >"$1"; exec sleep 10' m "$1" &
+# An orphan already dead: M forks Z and execs sleep, which never waits. Z
+# exits 4 only once M runs sleep (a shell M could reap it before its exec);
+# once Z is a zombie, M is killed and Z passes to pause.
+sh -c 'sh -c "read -r x <\"\$0\"; exit 4" "$2" & echo $! >"$1"; exec sleep 10' m "$1" "$2" &
 m=$!
-n=0
-until read -r z 2>/dev/null <"$1" && [ -n "$z" ] &&
-	read -r s 2>/dev/null <"/proc/$z/stat" && case ${s##*) } in Z*) true ;; *) false ;; esac; do
-	n=$((n + 1))
-	[ "$n" -lt 100000 ] || { echo "workload: no zombie" >&2; break; }
-done
+# wait_until CMD...: a busy wait (each sleep would be a process more), bounded.
+wait_until() {
+	n=0
+	until "$@"; do
+		n=$((n + 1))
+		[ "$n" -lt 100000 ] || { echo "workload: timed out: $*" >&2; return 1; }
+	done
+}
+runs_sleep() { read -r c 2>/dev/null <"/proc/$m/comm" && [ "$c" = sleep ]; }
+is_zombie() {
+	read -r z 2>/dev/null <"$1" && [ -n "$z" ] &&
+		read -r s 2>/dev/null <"/proc/$z/stat" && case ${s##*) } in Z*) true ;; *) false ;; esac
+}
+wait_until runs_sleep
+echo go >"$2"
+wait_until is_zombie "$1"
 kill "$m"
 wait "$m"
-sleep 0.5
+# The end: pause (1) and this shell are the namespace's only processes.
+alone() { set -- /proc/[0-9]*; [ $# -le 2 ]; }
+wait_until alone
 EOF
-nsenter -t "$p" -p -m -- sh "$tmp/steps.sh" "$tmp/zombie"
-sleep 0.3 # reapwatch drains its ring buffer every 100 ms
+mkfifo "$tmp/go"
+nsenter -t "$p" -p -m -- sh "$tmp/steps.sh" "$tmp/zombie" "$tmp/go"
+# The last event is the steps shell's reap by nsenter (outside the namespace).
+reaped_by_nsenter() { grep -q '"type":"reap".*"reaper_comm":"nsenter"' "$tmp/events"; }
+deadline 10 reaped_by_nsenter || echo "workload: the last reap was not reported" >&2
 kill -INT "$r"
 wait "$r"
 kill -TERM "$p"
