@@ -1206,40 +1206,60 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 
 /* --- zombie time: the SIGCHLD of do_notify_parent() --------------------------- */
 
-SEC("tp_btf/signal_generate")
-int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_struct *target)
+/* The SIGCHLD @info tells @target a child died: mark the zombie's time. */
+static __always_inline void on_sigchld(struct kernel_siginfo *info, struct task_struct *target)
 {
-	struct kernel_siginfo si;
 	struct task_struct *child;
 	struct proc_state *z;
 	__u32 si_pid, at;
+	int code;
 
-	if (sig != SIGCHLD)
-		return 0;
-	/* info may be SEND_SIG_NOINFO or SEND_SIG_PRIV (0 or 1), so recent
-	 * verifiers (6.18.44 here) treat it as a scalar: copy it; the layout is ABI. */
-	if (bpf_probe_read_kernel(&si, sizeof(si), info))
-		return 0;
-	if (si.si_code < CLD_EXITED || si.si_code > CLD_DUMPED)
-		return 0;
+	code = info->si_code;
+	if (code < CLD_EXITED || code > CLD_DUMPED)
+		return;
 	/* The dying process notifies its parent itself (or its last thread
 	 * does, for a leader that died first). Re-notifications of already
 	 * dead children during reparenting carry another pid: skip them. */
 	child = bpf_get_current_task_btf()->group_leader;
 	if (!(child->exit_state & EXIT_ZOMBIE))
-		return 0;
-	si_pid = si._sifields._sigchld._pid;
+		return;
+	si_pid = info->_sifields._sigchld._pid;
 	if (si_pid != pid_nr_btf(child->thread_pid, target->thread_pid->level))
-		return 0;
+		return;
 
 	z = find_task(child->tgid, child->start_time, &at);
 	if (!z)
-		return 0;
+		return;
 	/* The parent changed since the exit (ptrace, or a parent dying meanwhile). */
 	if (z->parent != (__u32)target->tgid || z->vpid != si_pid)
 		move(z, child->tgid, target->tgid, si_pid);
 	z->zombie_ns = bpf_ktime_get_ns();
 	z->flags &= ~RW_F_APPROX;
+}
+
+/* @info may be SEND_SIG_NOINFO or SEND_SIG_PRIV (0 or 1), so recent
+ * verifiers (the 6.18.44 kernel here) take it for a number and refuse loads
+ * from it. A read-only cast makes its fields plain loads again, which read 0
+ * at a bad address; a probe read would cost ~100 ns per exit. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_struct *target)
+{
+	if (sig == SIGCHLD)
+		on_sigchld(bpf_rdonly_cast(info, bpf_core_type_id_kernel(struct kernel_siginfo)),
+			   target);
+	return 0;
+}
+
+/* The same for kernels without bpf_rdonly_cast (< 6.2), whose verifiers
+ * take @info for a pointer. The loader loads one of the two. */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(handle_signal_direct, int sig, struct kernel_siginfo *info,
+	     struct task_struct *target)
+{
+	if (sig == SIGCHLD)
+		on_sigchld(info, target);
 	return 0;
 }
 

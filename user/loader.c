@@ -122,7 +122,8 @@ static bool exact_reap_allowed(void)
 	return true;
 }
 
-static struct reapwatch_bpf *open_configured(const struct rw_load_opts *o, bool exact)
+static struct reapwatch_bpf *open_configured(const struct rw_load_opts *o, bool exact,
+					     bool rdonly_cast)
 {
 	struct reapwatch_bpf *skel = reapwatch_bpf__open();
 	__u64 rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
@@ -141,6 +142,8 @@ static struct reapwatch_bpf *open_configured(const struct rw_load_opts *o, bool 
 	bpf_map__set_max_entries(skel->maps.events, o->aggregate_only ? 4096 : rb);
 	bpf_program__set_autoload(skel->progs.handle_release, exact);
 	bpf_program__set_autoload(skel->progs.handle_wait4_enter, exact);
+	bpf_program__set_autoload(skel->progs.handle_signal, rdonly_cast);
+	bpf_program__set_autoload(skel->progs.handle_signal_direct, !rdonly_cast);
 	bpf_program__set_autoattach(skel->progs.seed_zombies, false);
 	return skel;
 }
@@ -149,6 +152,7 @@ enum rw_load_error rw_load(const struct rw_load_opts *o, rw_event_fn fn, void *c
 			   struct rw_loader **out, char *errbuf, size_t errlen)
 {
 	struct rw_loader *l;
+	bool rdonly_cast;
 	int err;
 
 	libbpf_verbose = o->verbose;
@@ -176,8 +180,9 @@ enum rw_load_error rw_load(const struct rw_load_opts *o, rw_event_fn fn, void *c
 	/* The exact reap where the kernel allows it; if the full load fails
 	 * all the same, the tracepoints. */
 	l->exact = !o->no_exact && exact_reap_allowed();
+	rdonly_cast = rw_vmlinux_func_id("bpf_rdonly_cast") >= 0;
 	for (;;) {
-		l->skel = open_configured(o, l->exact);
+		l->skel = open_configured(o, l->exact, rdonly_cast);
 		if (!l->skel) {
 			err = -errno;
 			rw_unload(l);
