@@ -57,6 +57,10 @@ const volatile bool exact_reap = false;
 /* Wake the reader only when this much is queued (bytes). */
 const volatile __u64 wakeup_bytes = 0;
 
+/* Casts a number to a read-only (untrusted) BTF pointer, whose fields are
+ * plain loads that read 0 at a bad address. Kernels >= 6.2. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
 /* Loss is never silent: user space reads and prints these (enum rw_counter). */
 __u64 counters[RW_C_MAX] = {};
 
@@ -1240,9 +1244,7 @@ static __always_inline void on_sigchld(struct kernel_siginfo *info, struct task_
 /* @info may be SEND_SIG_NOINFO or SEND_SIG_PRIV (0 or 1), so recent
  * verifiers (the 6.18.44 kernel here) take it for a number and refuse loads
  * from it. A read-only cast makes its fields plain loads again, which read 0
- * at a bad address; a probe read would cost ~100 ns per exit. */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
-
+ * at a bad address; a probe read is a helper call (10-100 ns on these VMs). */
 SEC("tp_btf/signal_generate")
 int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_struct *target)
 {
@@ -1378,14 +1380,16 @@ int handle_waitid_exit(struct trace_event_raw_sys_exit *ctx)
 
 /* A zombie released without a wait we saw (io_uring waitid, ptrace detach,
  * a namespace teardown): reported late, via "release". A raw tracepoint:
- * its argument is a number, which can be hashed (see "watched"). */
-SEC("raw_tp/sched_process_free")
-int handle_free(struct bpf_raw_tracepoint_args *ctx)
+ * its argument is a number, which can be hashed (see "watched"). The task
+ * is read through a read-only cast where the kernel has the kfunc (plain
+ * loads), else (6.1) by probe reads, one helper call each: @cast is a
+ * constant, so each program holds one of the two. */
+static __always_inline int on_free(__u64 addr, bool cast)
 {
-	struct task_struct *p = (void *)ctx->args[0];
-	__u32 i = task_bucket(ctx->args[0]), tgid, at;
+	__u32 i = task_bucket(addr), tgid, pid, at;
 	struct watch_counts *n = bpf_map_lookup_elem(&watched, &i);
 	struct proc_state *z;
+	__u64 start_ns;
 
 	if (!n)
 		return 0;
@@ -1393,14 +1397,40 @@ int handle_free(struct bpf_raw_tracepoint_args *ctx)
 	/* Usually no zombie of ours: nothing of the task is read. */
 	if (!n->zombies)
 		return 0;
-	tgid = BPF_CORE_READ(p, tgid);
-	if ((__u32)BPF_CORE_READ(p, pid) != tgid || !is_pending(tgid))
+	if (cast) {
+		struct task_struct *p = bpf_rdonly_cast((void *)addr,
+							bpf_core_type_id_kernel(struct task_struct));
+
+		tgid = p->tgid;
+		pid = p->pid;
+		start_ns = p->start_time;
+	} else {
+		struct task_struct *p = (void *)addr;
+
+		tgid = BPF_CORE_READ(p, tgid);
+		pid = BPF_CORE_READ(p, pid);
+		start_ns = BPF_CORE_READ(p, start_time);
+	}
+	if (pid != tgid || !is_pending(tgid))
 		return 0;
-	z = find_task(tgid, BPF_CORE_READ(p, start_time), &at);
+	z = find_task(tgid, start_ns, &at);
 	/* Runs in an RCU callback: `current` is not the reaper. */
 	if (z)
 		reaped(z, at, NULL, NULL, RW_VIA_RELEASE);
 	return 0;
+}
+
+SEC("raw_tp/sched_process_free")
+int handle_free(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_free(ctx->args[0], true);
+}
+
+/* The same for kernels without bpf_rdonly_cast; the loader loads one. */
+SEC("raw_tp/sched_process_free")
+int handle_free_probe(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_free(ctx->args[0], false);
 }
 
 /* Loaded only where trampolines are allowed: the reap, exactly, in the

@@ -144,6 +144,8 @@ static struct reapwatch_bpf *open_configured(const struct rw_load_opts *o, bool 
 	bpf_program__set_autoload(skel->progs.handle_wait4_enter, exact);
 	bpf_program__set_autoload(skel->progs.handle_signal, rdonly_cast);
 	bpf_program__set_autoload(skel->progs.handle_signal_direct, !rdonly_cast);
+	bpf_program__set_autoload(skel->progs.handle_free, rdonly_cast);
+	bpf_program__set_autoload(skel->progs.handle_free_probe, !rdonly_cast);
 	bpf_program__set_autoattach(skel->progs.seed_zombies, false);
 	return skel;
 }
@@ -180,6 +182,8 @@ enum rw_load_error rw_load(const struct rw_load_opts *o, rw_event_fn fn, void *c
 	/* The exact reap where the kernel allows it; if the full load fails
 	 * all the same, the tracepoints. */
 	l->exact = !o->no_exact && exact_reap_allowed();
+	/* Two programs read kernel memory through this kfunc (>= 6.2), or,
+	 * in their twins for older kernels, by pointer or by probe. */
 	rdonly_cast = rw_vmlinux_func_id("bpf_rdonly_cast") >= 0;
 	for (;;) {
 		l->skel = open_configured(o, l->exact, rdonly_cast);
