@@ -195,8 +195,11 @@ EOF
 	done
 	cat <<EOF
 
-What the time is: memory and helper calls, not instructions. Run hot by
-\`BPF_PROG_TEST_RUN\` on this VM, a hash map update plus delete costs 66 ns,
+What the time is: memory and helper calls, not instructions. The figures
+of this paragraph were measured by hand on the AMD EPYC VM of 2026-11-23,
+where every helper call cost several times what it costs on the Intel Xeon
+VMs. Run hot by
+\`BPF_PROG_TEST_RUN\` there, a hash map update plus delete costs 66 ns,
 a hash lookup 7 ns, an array lookup 1 ns, \`bpf_ktime_get_ns()\` 24 ns. At
 the hooks, what counts is whether a line is still in cache, and how many
 helpers a program calls. Measured by hand at \`sched_process_exit\` (an
@@ -212,14 +215,19 @@ the count of tasks freed at addresses of its bucket), and the release
 backstop reads nothing of a freed task unless \`watched\`, a counter per
 bucket of task addresses, says it may be one of ours: the freed task's
 lines are back in memory by then (~130 ns for its pid). Each of these
-changes was measured alone on this VM, median of 9 to 15 interleaved
+changes was measured alone on that VM, median of 9 to 15 interleaved
 rounds: \`handle_free\` 227 -> 107 ns; \`handle_wait4_exit\` in \`stats\`
 856 -> 520 ns and in \`trace\` 730 -> 579 ns; \`handle_exit\` in \`stats\`
 497 -> 310 ns and in \`trace\` 819 -> 695 ns; \`handle_signal\` 321 ->
 242 ns. All together, in one interleaved run by hand (11 rounds of 50,000
 cycles) against the binary of ac37572, from before these changes: \`trace\`
 2250 -> 1949 ns per cycle, \`stats\` 2024 -> 1423 ns, with the empty
-programs at 366 ns in the same run. The clock is read three times a cycle (exit, zombie, reap) in
+programs at 366 ns in the same run. On the Intel Xeon VM of 2026-12-03
+(5 interleaved rounds of 50,000 cycles): reading the SIGCHLD's siginfo
+through \`bpf_rdonly_cast\` instead of the probe read that the 6.18.44
+verifier forced took \`handle_signal\` 104 -> 94 ns, and reading a freed
+task the same way took \`handle_free\` 178 -> 163 ns with 10,000 zombies
+outstanding (\`stats\`). The clock is read three times a cycle (exit, zombie, reap) in
 \`trace\`, and twice in \`stats\`, whose exit reads none when the SIGCHLD
 will time the zombie.
 
@@ -235,8 +243,8 @@ an older zombie of the same slot moves to the large *spill* part. Another
 tracer attached to the same hooks makes ours look cheaper (it pulls the
 task's lines into cache first): the figures here are with nothing else
 attached. The floor itself moves with the host: these four empty programs
-took 134 ns per cycle in the run of 2026-11-23 17:11 UTC, on another VM of
-the same kind, and $(fmt "$fl" 0) ns in this run.
+took 134 ns per cycle in the run of 2026-11-23 17:11 UTC and 350 ns in that
+of 20:08 (AMD EPYC), on other VMs of the same kind, and $(fmt "$fl" 0) ns in this run.
 
 \`stats\` writes no events (it aggregates in maps), so \`trace\` - \`stats\` is
 the price of the ring buffer: reserving, filling and submitting one record
@@ -356,16 +364,22 @@ per zombie until none is left, after each SIGCHLD); the latency is mostly
 the time PID 1 waits for a CPU while $BSIZE exiting processes and the next
 burst compete for $NCPU. A p99 is the tail of those scheduling delays: on a
 shared machine, read the same-round ratios, and expect them to move from
-one run to the next.
+one run to the next. In this run \`pause\`'s own p99 went from
+$(ms "$(storm_stat pause 7 0)") ms to $(ms "$(storm_stat pause 7 100)") ms across rounds. The goal counts as met only
+where \`pause\` has the lowest median p99 *and* every peer's same-round
+ratio is at least 1: a lower median alone can be the order of the rounds.
 
 EOF
 	left=$(awk '$2 == "pause" { s += $10; d += !$11 } END { print s + d }' "$R/storm.tsv")
 	others=
+	lowest=$([ "$best" = pause ] && echo 1)
 	for n in $INITS; do
 		[ "$n" = pause ] && continue
-		others="$others, $n $(ms "$(storm_stat "$n" 7 50)") ms ($(fmt "$(storm_ratio "$n" 7)" 2)x)"
+		r=$(storm_ratio "$n" 7)
+		[ "$(le 1 "$r")" = 1 ] || lowest=
+		others="$others, $n $(ms "$(storm_stat "$n" 7 50)") ms ($(fmt "$r" 2)x)"
 	done
-	goal "[3](#3-reap-storms) storm: \`pause\` has the lowest p99" "pause $(ms "$(storm_stat pause 7 50)") ms$others" "$(verdict "$([ "$best" = pause ] && echo 1)")"
+	goal "[3](#3-reap-storms) storm: \`pause\` has the lowest p99" "pause $(ms "$(storm_stat pause 7 50)") ms$others" "$(verdict "$lowest")"
 	goal "[3](#3-reap-storms) storm: no zombie left under \`pause\`" "$left" "$(verdict "$([ "$left" = 0 ] && echo 1)")"
 }
 
@@ -418,7 +432,7 @@ exact reap hook, \`fentry/release_task\`, which this kernel refuses
 RssAnon still held a second later. With \`--no-exact\` the goal is $(verdict "$(le "$ne" 200)"); the
 rest is opening, loading and attaching the programs (the CPU column).
 Loading is mostly \`handle_exit\`: measured by hand with \`strace -T\` on
-its \`BPF_PROG_LOAD\`, 66-69 ms here, against 8-20 ms for each other
+its \`BPF_PROG_LOAD\`, 66-69 ms on the AMD EPYC VM of 2026-11-23, against 8-20 ms for each other
 program (8 ms even for one of 20 instructions). Its walk of an exiting
 parent's children and of its ancestors were inline loops whose every way
 out the verifier followed apart: 30,344 instructions processed
@@ -495,10 +509,10 @@ EOF
 With $ZOMBIES zombies outstanding, every one of the 1024 buckets of
 \`watched\` (task addresses, hashed) counts some zombie, so the release
 backstop, \`handle_free\`, reads each freed task's pid again (a line from
-memory, ~130 ns here) before it finds the task is not one of ours: what it
+memory, ~130 ns on the AMD EPYC VM of 2026-11-23) before it finds the task is not one of ours: what it
 cost in every state before \`watched\` existed. When empty it reads nothing
 of the task. A table of 65,536 buckets would leave most of them empty with
-this many zombies, but measured by hand its lines are no longer in cache:
+this many zombies, but measured by hand (on that VM) its lines are no longer in cache:
 \`handle_free\` cost 256 ns per run in the empty loop, against 116 ns with
 1024 buckets, and \`handle_exit\` 75-125 ns more (median of 9 interleaved
 rounds). So the loaded figures include that read; the scale goal compares
