@@ -177,8 +177,10 @@ EOF
 # Where the time goes, when a cost goal is missed: the floor of the hooks,
 # each program above it, the ring buffer's share (trace minus stats).
 report_cost_why() {
+	which="goals are"
+	[ "$(le "$tr_bpf" 1000)$(le "$st_bpf" 500)" = 11 ] && which="slowdown goals are"
 	cat <<EOF
-**Why the goals are missed.** The hooks themselves are not the problem: empty
+**Why the $which missed.** The hooks themselves are not the problem: empty
 programs at the same four hooks take $(fmt "$fl" 0) ns per cycle, BPF accounting
 included, and slow the loop by $(pctchange "$(ratio_stat floor 50 6)" 1) % (CPU time). Above that floor, \`stats\` spends
 $(minus "$st_bpf" "$fl") ns per cycle and \`trace\` $(minus "$tr_bpf" "$fl") ns in reapwatch's own code. By program,
@@ -198,8 +200,7 @@ EOF
 What the time is: memory and helper calls, not instructions. The figures
 of this paragraph were measured by hand on the AMD EPYC VM of 2026-11-23,
 where every helper call cost several times what it costs on the Intel Xeon
-VMs. Run hot by
-\`BPF_PROG_TEST_RUN\` there, a hash map update plus delete costs 66 ns,
+VMs. Run hot by \`BPF_PROG_TEST_RUN\` there, a hash map update plus delete costs 66 ns,
 a hash lookup 7 ns, an array lookup 1 ns, \`bpf_ktime_get_ns()\` 24 ns. At
 the hooks, what counts is whether a line is still in cache, and how many
 helpers a program calls. Measured by hand at \`sched_process_exit\` (an
