@@ -132,6 +132,10 @@ t="scenarios agree: host $host_hook, $v exact, $v tracepoints"
 if [ "$n" -lt 10 ]; then
 	fail "$t" "only $n scenarios passed on the host; failing: $(failing <"$tmp/host-scenarios")"
 elif ! cmp -s "$tmp/n-host" "$tmp/n-exact" || ! cmp -s "$tmp/n-host" "$tmp/n-tp"; then
+	# The failures' reasons and event dumps, for the log (the verdict keeps names only).
+	for f in host-scenarios g-exact g-tp; do
+		grep -A 12 '^not ok - ' "$tmp/$f" | sed "s/^/# $f: /"
+	done
 	fail "$t" "host fails: $(failing <"$tmp/host-scenarios") $v exact fails: $(failing <"$tmp/g-exact") \
 $v tracepoints fails: $(failing <"$tmp/g-tp") missing: $(cat "$tmp/n-host" "$tmp/n-exact" "$tmp/n-tp" |
 		sort | uniq -c | awk '$1 < 3 { $1 = ""; print }' | tr '\n' ';')"
