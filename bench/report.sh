@@ -508,20 +508,26 @@ EOF
 	cat <<EOF
 
 With $ZOMBIES zombies outstanding, every one of the 1024 buckets of
-\`watched\` (task addresses, hashed) counts some zombie, so the release
-backstop, \`handle_free\`, reads each freed task's pid again (a line from
-memory, ~130 ns on the AMD EPYC VM of 2026-11-23) before it finds the task is not one of ours: what it
-cost in every state before \`watched\` existed. When empty it reads nothing
-of the task. A table of 65,536 buckets would leave most of them empty with
-this many zombies, but measured by hand (on that VM) its lines are no longer in cache:
-\`handle_free\` cost 256 ns per run in the empty loop, against 116 ns with
-1024 buckets, and \`handle_exit\` 75-125 ns more (median of 9 interleaved
-rounds). So the loaded figures include that read; the scale goal compares
-them with an empty state that no longer pays it. The other programs move
-by tens of ns either way between the states, and the other way in the next
-run (3 rounds on a shared VM: in two runs of 2026-11-23, \`stats\` loaded
-was once 25.5 % and once 4.6 % above empty, \`trace\` 3.0 % and 29.6 %);
-only \`handle_free\`'s rise is the same in every run.
+\`watched\` (task addresses, hashed) counts some zombie. The old ones (moved
+to the spill part, or there before reapwatch started: here all of them)
+are counted again in \`watched_fine\`, 64 one-byte counters per bucket, of
+which about 86 % still count none with this many zombies: the release
+backstop, \`handle_free\`, reads a freed task's pid (a line from memory,
+~130 ns on the AMD EPYC VM of 2026-11-23) only where its byte is not 0,
+and pays for the byte's line, seldom in cache, when some old zombie
+shares its bucket. Young zombies are counted in \`watched\` only: the
+fork loop's zombies, reaped within microseconds, would otherwise touch one
+more line of 1024 per exit, which cost \`handle_exit\` ~50 ns per run (Intel
+Xeon VM, 2026-12-03, 5 interleaved rounds). Measured the same way, with
+the sandboxes of this section: \`handle_free\` in \`stats\` 152 ns per run
+with \`watched\` alone, 118 ns with \`watched_fine\` (46 ns empty). A table
+of 65,536 eight-byte buckets instead cost \`handle_free\` 256 ns per run in
+the empty loop, against 116 ns with 1024 buckets, and \`handle_exit\`
+75-125 ns more (AMD EPYC VM, median of 9 interleaved rounds): its lines
+are no longer in cache. The other programs move by tens of ns either way
+between the states, and the other way in the next run (3 rounds on a
+shared VM: in two runs of 2026-11-23, \`stats\` loaded was once 25.5 % and
+once 4.6 % above empty, \`trace\` 3.0 % and 29.6 %).
 
 BPF time per cycle as in section 1 (the sum of each program's mean time per
 run). In \`stats\` (in-kernel) mode, loaded: $(fmt "$(scale_stat loaded stats 15)" 0) reapers and
@@ -561,6 +567,7 @@ EOF
 		zombies) w='4096 recent slots (pid % 4096) and 65536 spill slots: a zombie that a newer one of its recent slot moves out, and that finds its spill slot and the next 7 taken, is not tracked: counted (`untracked`, printed by every command)' ;;
 		pending) w='a bit per pid, for every pid below 2^22 (the kernel'"'"'s limit): never full' ;;
 		watched) w='counters per hash of a task'"'"'s address: tasks share them, never full; with many zombies outstanding the release backstop reads more freed tasks' ;;
+		watched_fine) w='the same, 64 one-byte counters per `watched` bucket: old zombies only (moved to the spill part, or there before the start); a byte that reaches 192 takes no more (their tasks are always read); not counted, as it costs time, not events' ;;
 		memo) w='one entry per CPU: the last reaper; another replaces it' ;;
 		vpids) w='as `zombies`: counted (`untracked`); the reap by a reaper in a nested pid namespace is then reported late by the `sched_process_free` backstop (`via release`)' ;;
 		waits) w='a `waitid` in flight is not recorded at its entry: not counted' ;;

@@ -100,12 +100,14 @@ struct {
 
 /* Counts per hash of a task_struct's address. The release backstop runs in
  * an RCU callback long after the reap, when the freed task's lines are back
- * in memory (~130 ns to read one here): it reads the task only if "zombies"
- * says it may be one of ours. "freed" tells the reaper memo (below) that a
- * task it remembers may be gone, its task_struct free for another. */
+ * in memory (~130 ns to read one on the AMD VM): it reads the task only if
+ * these say it may be one of ours. "freed" tells the reaper memo (below)
+ * that a task it remembers may be gone, its task_struct free for another. */
 struct watch_counts {
-	__u32 zombies; /* tracked zombies whose leader is here */
-	__u32 freed;   /* tasks freed here, ever */
+	__u32 zombies;  /* tracked zombies whose leader is here, young */
+	__u32 freed;    /* tasks freed here, ever */
+	__u32 promoted; /* ... and old ones, also counted in "watched_fine" */
+	__u32 unused;
 };
 
 struct {
@@ -114,6 +116,25 @@ struct {
 	__type(key, __u32);
 	__type(value, struct watch_counts);
 } watched SEC(".maps");
+
+/* The old zombies (moved to the spill part, or there before we started)
+ * counted again in 64 times as many buckets, one byte each, a line per
+ * "watched" bucket: with 10,000 zombies outstanding every bucket above
+ * counts one, but most of these count none. Only old ones: a young zombie
+ * is reaped within microseconds, and the line of its byte, one of 1024,
+ * cost ~50 ns more per exit in the fork loop. Bytes of 32-bit words,
+ * changed by 32-bit atomic adds; a byte's own increment comes first
+ * (RW_F_FINE), so a decrement never borrows. */
+struct watch_fine {
+	__u32 words[RW_WATCH_FINE / 4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RW_WATCH_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct watch_fine);
+} watched_fine SEC(".maps");
 
 /* (reaper, the pid it knows the zombie by) -> the zombie's global pid, for
  * the zombies whose reaper lives in a nested pid namespace. Open addressing
@@ -554,30 +575,83 @@ static __always_inline void set_pending(__u32 tgid, bool on)
 		__sync_fetch_and_and(w, ~bit);
 }
 
-/* The bucket in "watched" of the task at @addr (slab objects: the low
- * bits say little, so they are hashed away). */
+/* The fine counter of the task at @addr (slab objects: the low bits say
+ * little, so they are hashed away); its bucket in "watched" is this / 64. */
+static __always_inline __u32 task_fine(__u64 addr)
+{
+	return (addr >> 6) * 0x9e3779b97f4a7c15ull >> 48;
+}
+
 static __always_inline __u32 task_bucket(__u64 addr)
 {
-	return (addr >> 6) * 0x9e3779b97f4a7c15ull >> 54;
+	return task_fine(addr) / RW_WATCH_FINE;
 }
+
+/* The word of fine counter @f in @w, and the byte's unit in it. */
+#define FINE_WORD(w, f) ((w)->words[((f) / 4) % (RW_WATCH_FINE / 4)])
+#define FINE_UNIT(f) (1u << ((f) % 4 * 8))
+#define FINE_FULL 192 /* leave headroom for CPUs that race past the check */
 
 static __always_inline void watch(struct proc_state *z, __u64 task_addr)
 {
-	__u32 i = task_bucket(task_addr);
+	__u32 f = task_fine(task_addr), i = f / RW_WATCH_FINE;
 	struct watch_counts *n = bpf_map_lookup_elem(&watched, &i);
 
-	z->task_bucket = i;
+	z->task_bucket = f;
+	z->flags &= ~RW_F_FINE;
 	if (n)
 		__sync_fetch_and_add(&n->zombies, 1);
 }
 
+/* @z is an old zombie now: count it in its fine byte too, then no longer
+ * as young (in this order: a free in between finds it either way). A full
+ * byte stays full and its zombies young: their tasks are always read. */
+static __always_inline void promote(struct proc_state *z)
+{
+	__u32 f = z->task_bucket, i = f / RW_WATCH_FINE;
+	struct watch_counts *n = bpf_map_lookup_elem(&watched, &i);
+	struct watch_fine *w = bpf_map_lookup_elem(&watched_fine, &i);
+
+	if (!n || !w || (z->flags & RW_F_FINE) ||
+	    (FINE_WORD(w, f) / FINE_UNIT(f) & 0xff) >= FINE_FULL)
+		return;
+	__sync_fetch_and_add(&FINE_WORD(w, f), FINE_UNIT(f));
+	__sync_fetch_and_add(&n->promoted, 1);
+	__sync_fetch_and_add(&n->zombies, -1); /* no 32-bit sub in BPF v1 */
+	z->flags |= RW_F_FINE;
+}
+
 static __always_inline void unwatch(struct proc_state *z)
 {
-	__u32 i = z->task_bucket;
+	__u32 f = z->task_bucket, i = f / RW_WATCH_FINE;
 	struct watch_counts *n = bpf_map_lookup_elem(&watched, &i);
+	struct watch_fine *w;
 
-	if (n)
-		__sync_fetch_and_add(&n->zombies, -1); /* no 32-bit sub in BPF v1 */
+	if (!n)
+		return;
+	if (!(z->flags & RW_F_FINE)) {
+		__sync_fetch_and_add(&n->zombies, -1);
+		return;
+	}
+	z->flags &= ~RW_F_FINE;
+	__sync_fetch_and_add(&n->promoted, -1);
+	w = bpf_map_lookup_elem(&watched_fine, &i);
+	if (w)
+		__sync_fetch_and_add(&FINE_WORD(w, f), -FINE_UNIT(f));
+}
+
+/* May the freed task at @f (task_fine()) be one of our zombies? */
+static __always_inline bool maybe_watched(const struct watch_counts *n, __u32 f)
+{
+	__u32 i = f / RW_WATCH_FINE;
+	struct watch_fine *w;
+
+	if (n->zombies)
+		return true;
+	if (!n->promoted)
+		return false;
+	w = bpf_map_lookup_elem(&watched_fine, &i);
+	return !w || (FINE_WORD(w, f) / FINE_UNIT(f) & 0xff) != 0;
 }
 
 /* Does @z hold process @tgid: started at @start_ns, or, with @start_ns 0,
@@ -792,6 +866,8 @@ static __always_inline bool spill(struct proc_state *z, __u32 tgid)
 	s->pidns = z->pidns;
 	s->nspid = z->nspid;
 	__builtin_memcpy(s->comm, z->comm, RW_COMM_LEN);
+	/* A newer zombie took its recent slot: this one is old. */
+	promote(s);
 	return true;
 }
 
@@ -1386,7 +1462,7 @@ int handle_waitid_exit(struct trace_event_raw_sys_exit *ctx)
  * constant, so each program holds one of the two. */
 static __always_inline int on_free(__u64 addr, bool cast)
 {
-	__u32 i = task_bucket(addr), tgid, pid, at;
+	__u32 f = task_fine(addr), i = f / RW_WATCH_FINE, tgid, pid, at;
 	struct watch_counts *n = bpf_map_lookup_elem(&watched, &i);
 	struct proc_state *z;
 	__u64 start_ns;
@@ -1395,7 +1471,7 @@ static __always_inline int on_free(__u64 addr, bool cast)
 		return 0;
 	__sync_fetch_and_add(&n->freed, 1);
 	/* Usually no zombie of ours: nothing of the task is read. */
-	if (!n->zombies)
+	if (!maybe_watched(n, f))
 		return 0;
 	if (cast) {
 		struct task_struct *p = bpf_rdonly_cast((void *)addr,
@@ -1506,6 +1582,7 @@ int seed_zombies(struct bpf_iter__task *ctx)
 	set_reaper(z, t->tgid, parent->tgid, vpid_for(t, parent));
 	z->zombie_ns = last_ran_ns(t);
 	z->flags = RW_F_APPROX | RW_F_PRESTART;
+	promote(z);
 	z->pidns = pidns_inum(t);
 	z->nspid = nspid_of(t);
 	copy_comm(z->comm, t);

@@ -36,6 +36,7 @@ enum rw_event_flags {
 				    * its reap is reported whoever reaps it */
 	RW_F_PRESTART = 1 << 4,    /* it was a zombie before reapwatch started;
 				    * zombie_ns is when it last ran */
+	RW_F_FINE = 1 << 5,        /* state only: counted in "watched_fine" */
 };
 
 struct rw_event {
@@ -116,6 +117,7 @@ enum rw_counter {
 #define RW_ZOMBIE_PROBES 8
 #define RW_PENDING_WORDS 65536 /* 64 pids a word: every pid below 2^22 */
 #define RW_WATCH_BUCKETS 1024 /* counters of tracked zombies' tasks, by address */
+#define RW_WATCH_FINE 64      /* finer counters per bucket: one byte each */
 #define RW_SLOT_BUSY 0xffffffffull /* tgid while a reap empties the slot */
 
 struct rw_proc_state {
@@ -126,7 +128,8 @@ struct rw_proc_state {
 	__u32 parent;     /* tgid of whoever is to reap it */
 	__u32 vpid;       /* its pid as that parent sees it (wait4's answer) */
 	__u16 flags;      /* RW_F_APPROX, RW_F_SEEN, RW_F_PRESTART, ... */
-	__u16 task_bucket; /* its task's counter in "watched" (kernel side only) */
+	__u16 task_bucket; /* its task's fine counter (kernel side only): "watched"
+			    * bucket * RW_WATCH_FINE + byte in "watched_fine" */
 	__u32 pidns;
 	__u32 nspid;
 	__u32 displaced;  /* of a spill slot as a home: entries kept further on */

@@ -706,12 +706,11 @@ static pid_t fork_reporting(const int p[2], int code, long *gpid)
 /* Zombie A waits while children come and go until one, B, gets a global
  * pid with A's recent slot (pid % RW_RECENT_SLOTS): B's exit moves A to the
  * spill part of the table. Both are reaped DELAY_MS later. */
-static void scene_shared_slot(void)
+static void make_slot_sharers(pid_t *a_out, pid_t *b_out)
 {
 	int p[2];
 	long ga, g;
 	pid_t a, b = -1;
-	__u64 seen, waited;
 	char go;
 
 	if (pipe(p))
@@ -734,6 +733,16 @@ static void scene_shared_slot(void)
 	tell(b);
 	if (read(go_fd, &go, 1) != 1)
 		_exit(74);
+	*a_out = a;
+	*b_out = b;
+}
+
+static void scene_shared_slot(void)
+{
+	pid_t a, b;
+	__u64 seen, waited;
+
+	make_slot_sharers(&a, &b);
 	seen = now_ns();
 	sleep_ms(DELAY_MS);
 	waited = now_ns();
@@ -853,6 +862,72 @@ static void test_kernel_reap(void)
 	    check(rp->via == RW_VIA_RELEASE && rp->reaper_pid == (__u32)s.pid, name,
 		  "reap via %u by %u, want release by %d", rp->via, rp->reaper_pid, s.pid) &&
 	    check(after == -1, name, "its slot %ld is still taken", after))
+		printf("ok - %s\n", name);
+	else
+		dump_events();
+	stop_scene(&s);
+}
+
+/* The same two zombies, left to the dying namespace: A, moved to the spill
+ * part, is counted in "watched_fine" too (RW_F_FINE), which is what the
+ * release backstop then reads first. */
+static void scene_spilled_kernel_reap(void)
+{
+	pid_t a, b;
+
+	make_slot_sharers(&a, &b);
+}
+
+static void test_spilled_kernel_reap(void)
+{
+	const char *name = "a moved zombie reaped by its dying namespace: once, via release";
+	const struct rw_proc_state *t;
+	const struct rw_event *ra, *rb;
+	struct scene s = {};
+	long a, b, at_a, at_b, left_a = 0, left_b = 0;
+	__u16 flags_a = 0, flags_b = 0;
+	size_t n = 0;
+
+	if (!check(start_scene(&s, scene_spilled_kernel_reap, 0) == 0, name, "cannot start"))
+		return;
+	a = heard(&s);
+	b = heard(&s);
+	at_a = table_slot(s.rw, s.pidns, a, &n);
+	at_b = table_slot(s.rw, s.pidns, b, &n);
+	t = rw_zombie_slots(s.rw, &n);
+	if (t && at_a >= 0 && at_b >= 0) {
+		flags_a = t[at_a].flags;
+		flags_b = t[at_b].flags;
+	}
+	if (write(s.go, "g", 1) != 1)
+		a = -1;
+	end_scene(&s);
+	/* Their tasks are freed an RCU grace period after the reaps. */
+	for (__u64 deadline = now_ns() + 20000 * MS; now_ns() < deadline; sleep_ms(1)) {
+		rw_consume(s.rw);
+		if (find(RW_EV_REAP, a) && find(RW_EV_REAP, b))
+			break;
+	}
+	ra = find(RW_EV_REAP, a);
+	rb = find(RW_EV_REAP, b);
+	if (ra && rb) {
+		left_a = table_slot(s.rw, s.pidns, a, &n);
+		left_b = table_slot(s.rw, s.pidns, b, &n);
+	}
+	if (check(a > 0 && b > 0 && at_a >= RW_RECENT_SLOTS && at_b >= 0 && at_b < RW_RECENT_SLOTS,
+		  name, "A %ld at %ld, B %ld at %ld: want A in the spill part, B in the recent one",
+		  a, at_a, b, at_b) &&
+	    check((flags_a & RW_F_FINE) && !(flags_b & RW_F_FINE), name,
+		  "flags A %#x, B %#x: want only A counted in watched_fine", flags_a, flags_b) &&
+	    check(ra && rb && count_events(RW_EV_REAP, a) == 1 && count_events(RW_EV_REAP, b) == 1,
+		  name, "%d reaps of A, %d of B, want 1 each", count_events(RW_EV_REAP, a),
+		  count_events(RW_EV_REAP, b)) &&
+	    check(ra->via == RW_VIA_RELEASE && rb->via == RW_VIA_RELEASE &&
+			  ra->reaper_pid == (__u32)s.pid && rb->reaper_pid == (__u32)s.pid,
+		  name, "reaps via %u/%u by %u/%u, want release by %d", ra->via, rb->via,
+		  ra->reaper_pid, rb->reaper_pid, s.pid) &&
+	    check(left_a == -1 && left_b == -1, name, "slots still taken: A %ld, B %ld", left_a,
+		  left_b))
 		printf("ok - %s\n", name);
 	else
 		dump_events();
@@ -1077,6 +1152,7 @@ int main(int argc, char **argv)
 	test_pid_reuse();
 	test_shared_slot();
 	test_kernel_reap();
+	test_spilled_kernel_reap();
 	test_tiny_ringbuf();
 	test_blocked_waiter();
 	return failures ? 1 : 0;
