@@ -104,10 +104,9 @@ struct {
  * these say it may be one of ours. "freed" tells the reaper memo (below)
  * that a task it remembers may be gone, its task_struct free for another. */
 struct watch_counts {
-	__u32 zombies;  /* tracked zombies whose leader is here, young */
-	__u32 freed;    /* tasks freed here, ever */
-	__u32 promoted; /* ... and old ones, also counted in "watched_fine" */
-	__u32 unused;
+	__u32 zombies;   /* tracked zombies whose leader is here, young */
+	__u32 freed;     /* tasks freed here, ever */
+	__u64 fine_bits; /* old ones: bit b set while fine counter b counts some */
 };
 
 struct {
@@ -119,12 +118,16 @@ struct {
 
 /* The old zombies (moved to the spill part, or there before we started)
  * counted again in 64 times as many buckets, one byte each, a line per
- * "watched" bucket: with 10,000 zombies outstanding every bucket above
- * counts one, but most of these count none. Only old ones: a young zombie
- * is reaped within microseconds, and the line of its byte, one of 1024,
- * cost ~50 ns more per exit in the fork loop. Bytes of 32-bit words,
- * changed by 32-bit atomic adds; a byte's own increment comes first
- * (RW_F_FINE), so a decrement never borrows. */
+ * "watched" bucket, and a bit per byte in the bucket itself (fine_bits):
+ * with 10,000 zombies outstanding every bucket counts one, but most bits
+ * are still 0, and the release backstop reads only the bucket's line. Only
+ * old ones: a young zombie is reaped within microseconds, and the line of
+ * its byte, one of 1024, cost ~50 ns more per exit in the fork loop. Bytes
+ * of 32-bit words, changed by 32-bit atomic adds; a byte's own increment
+ * comes first (RW_F_FINE), so a decrement never borrows. A bit is set after
+ * its byte's increment, and cleared only where the byte reads 0, then set
+ * again if it no longer does: a promote() racing an unwatch() on another
+ * CPU leaves it set. */
 struct watch_fine {
 	__u32 words[RW_WATCH_FINE / 4];
 };
@@ -603,9 +606,9 @@ static __always_inline void watch(struct proc_state *z, __u64 task_addr)
 		__sync_fetch_and_add(&n->zombies, 1);
 }
 
-/* @z is an old zombie now: count it in its fine byte too, then no longer
- * as young (in this order: a free in between finds it either way). A full
- * byte stays full and its zombies young: their tasks are always read. */
+/* @z is an old zombie now: count it in its fine byte and bit too, then no
+ * longer as young (in this order: a free in between finds it either way).
+ * A full byte stays full and its zombies young: their tasks are always read. */
 static __always_inline void promote(struct proc_state *z)
 {
 	__u32 f = z->task_bucket, i = f / RW_WATCH_FINE;
@@ -616,7 +619,7 @@ static __always_inline void promote(struct proc_state *z)
 	    (FINE_WORD(w, f) / FINE_UNIT(f) & 0xff) >= FINE_FULL)
 		return;
 	__sync_fetch_and_add(&FINE_WORD(w, f), FINE_UNIT(f));
-	__sync_fetch_and_add(&n->promoted, 1);
+	__sync_fetch_and_or(&n->fine_bits, 1ull << (f % RW_WATCH_FINE));
 	__sync_fetch_and_add(&n->zombies, -1); /* no 32-bit sub in BPF v1 */
 	z->flags |= RW_F_FINE;
 }
@@ -625,6 +628,7 @@ static __always_inline void unwatch(struct proc_state *z)
 {
 	__u32 f = z->task_bucket, i = f / RW_WATCH_FINE;
 	struct watch_counts *n = bpf_map_lookup_elem(&watched, &i);
+	__u64 bit = 1ull << (f % RW_WATCH_FINE);
 	struct watch_fine *w;
 
 	if (!n)
@@ -634,24 +638,21 @@ static __always_inline void unwatch(struct proc_state *z)
 		return;
 	}
 	z->flags &= ~RW_F_FINE;
-	__sync_fetch_and_add(&n->promoted, -1);
 	w = bpf_map_lookup_elem(&watched_fine, &i);
-	if (w)
-		__sync_fetch_and_add(&FINE_WORD(w, f), -FINE_UNIT(f));
+	if (!w)
+		return;
+	__sync_fetch_and_add(&FINE_WORD(w, f), -FINE_UNIT(f));
+	if (FINE_WORD(w, f) / FINE_UNIT(f) & 0xff)
+		return;
+	__sync_fetch_and_and(&n->fine_bits, ~bit);
+	if (FINE_WORD(w, f) / FINE_UNIT(f) & 0xff)
+		__sync_fetch_and_or(&n->fine_bits, bit);
 }
 
 /* May the freed task at @f (task_fine()) be one of our zombies? */
 static __always_inline bool maybe_watched(const struct watch_counts *n, __u32 f)
 {
-	__u32 i = f / RW_WATCH_FINE;
-	struct watch_fine *w;
-
-	if (n->zombies)
-		return true;
-	if (!n->promoted)
-		return false;
-	w = bpf_map_lookup_elem(&watched_fine, &i);
-	return !w || (FINE_WORD(w, f) / FINE_UNIT(f) & 0xff) != 0;
+	return n->zombies || (n->fine_bits >> (f % RW_WATCH_FINE) & 1);
 }
 
 /* Does @z hold process @tgid: started at @start_ns, or, with @start_ns 0,
