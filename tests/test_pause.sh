@@ -303,7 +303,15 @@ if ! command -v strace >/dev/null; then
 	skip $t "no strace"
 else
 	strace -o "$T/strace" "$P" 2>/dev/null & p=$!; track "$p"
-	pp=""; wait_for 20 first_child "$p" && pp=$(first_child "$p")
+	# strace's first child can be one of the short-lived ones it forks to
+	# probe ptrace at start-up: wait for the one that runs pause.
+	traced_pause() {
+		for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+			[ "$(cat "/proc/$c/comm" 2>/dev/null)" = pause ] && echo "$c" && return 0
+		done
+		return 1
+	}
+	pp=""; wait_for 20 traced_pause "$p" && pp=$(traced_pause "$p")
 	if [ -z "$pp" ] || ! wait_for 20 idle "$pp"; then
 		fail $t "never became idle: pid '$pp' wchan '$(cat "/proc/$pp/wchan" 2>/dev/null)' $(tail -n 2 "$T/strace" | tr '\n' ' ')"
 	else
