@@ -95,8 +95,9 @@ static enum rw_load_error fail(enum rw_load_error code, char *buf, size_t len, c
 /* Does the kernel take an fentry program on release_task? Kernels in lockdown
  * refuse every one at load. Asked with a two-instruction program: finding
  * out by a full load that fails costs a second parse of the kernel's BTF,
- * ~100 ms here. When it cannot tell, the full load decides. */
-static bool exact_reap_allowed(void)
+ * ~100 ms here. @id: release_task's BTF id; when it is not known (< 0),
+ * the full load decides. */
+static bool exact_reap_allowed(int id)
 {
 	const struct bpf_insn return_0[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
@@ -106,7 +107,7 @@ static bool exact_reap_allowed(void)
 		.sz = sizeof(opts),
 		.expected_attach_type = BPF_TRACE_FENTRY,
 	};
-	int id = rw_vmlinux_func_id("release_task"), fd;
+	int fd;
 
 	if (id < 0)
 		return true;
@@ -153,6 +154,9 @@ static struct reapwatch_bpf *open_configured(const struct rw_load_opts *o, bool 
 enum rw_load_error rw_load(const struct rw_load_opts *o, rw_event_fn fn, void *ctx,
 			   struct rw_loader **out, char *errbuf, size_t errlen)
 {
+	/* What the choices below need of the kernel's BTF, read once. */
+	static const char *const funcs[] = { "release_task", "bpf_rdonly_cast" };
+	int ids[2];
 	struct rw_loader *l;
 	bool rdonly_cast;
 	int err;
@@ -181,10 +185,11 @@ enum rw_load_error rw_load(const struct rw_load_opts *o, rw_event_fn fn, void *c
 
 	/* The exact reap where the kernel allows it; if the full load fails
 	 * all the same, the tracepoints. */
-	l->exact = !o->no_exact && exact_reap_allowed();
+	rw_vmlinux_func_ids(funcs, ids, 2);
+	l->exact = !o->no_exact && exact_reap_allowed(ids[0]);
 	/* Two programs read kernel memory through this kfunc (>= 6.2), or,
 	 * in their twins for older kernels, by pointer or by probe. */
-	rdonly_cast = rw_vmlinux_func_id("bpf_rdonly_cast") >= 0;
+	rdonly_cast = ids[1] >= 0;
 	for (;;) {
 		l->skel = open_configured(o, l->exact, rdonly_cast);
 		if (!l->skel) {

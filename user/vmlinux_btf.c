@@ -78,15 +78,17 @@ int rw_btf_func_id(const void *data, size_t len, const char *name)
 	return -ENOENT;
 }
 
-int rw_vmlinux_func_id(const char *name)
+int rw_vmlinux_func_ids(const char *const names[], int ids[], size_t count)
 {
-	int fd = open(VMLINUX_BTF, O_RDONLY | O_CLOEXEC), err = 0, id;
+	int fd = open(VMLINUX_BTF, O_RDONLY | O_CLOEXEC), err = 0;
 	unsigned char *buf = NULL;
 	size_t len = 0, cap;
 	struct stat st;
 
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
 	/* sysfs states the size; read to the end all the same. */
 	cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 8u << 20;
 	for (;;) {
@@ -120,7 +122,17 @@ int rw_vmlinux_func_id(const char *name)
 		len += n;
 	}
 	close(fd);
-	id = err ? err : rw_btf_func_id(buf, len, name);
+out:
+	for (size_t i = 0; i < count; i++)
+		ids[i] = err ? err : rw_btf_func_id(buf, len, names[i]);
 	free(buf);
+	return err;
+}
+
+int rw_vmlinux_func_id(const char *name)
+{
+	int id;
+
+	rw_vmlinux_func_ids(&name, &id, 1);
 	return id;
 }

@@ -17,4 +17,9 @@ int rw_btf_func_id(const void *data, size_t len, const char *name);
 /* The same in /sys/kernel/btf/vmlinux; -errno when it cannot be read. */
 int rw_vmlinux_func_id(const char *name);
 
+/* The same for @count names at once, the file read once: ids[i] for
+ * names[i]. Returns 0, or -errno (then in every ids[i]) when it cannot be
+ * read. */
+int rw_vmlinux_func_ids(const char *const names[], int ids[], size_t count);
+
 #endif

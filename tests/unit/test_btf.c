@@ -119,6 +119,14 @@ static bool finds_release_task_in_this_kernel(void)
 	CHECK(rw_vmlinux_func_id("release_task") > 0, "release_task: %d",
 	      rw_vmlinux_func_id("release_task"));
 	CHECK_EQ(rw_vmlinux_func_id("rw_no_such_function"), -ENOENT);
+	{
+		static const char *const both[] = { "rw_no_such_function", "release_task" };
+		int ids[2] = { 0, 0 };
+
+		CHECK_EQ(rw_vmlinux_func_ids(both, ids, 2), 0);
+		CHECK_EQ(ids[0], -ENOENT);
+		CHECK_EQ(ids[1], rw_vmlinux_func_id("release_task"));
+	}
 	return true;
 }
 
