@@ -595,8 +595,8 @@ EOF
 		vpids) w='as `zombies`: counted (`untracked`); the reap by a reaper in a nested pid namespace is then reported late by the `sched_process_free` backstop (`via release`)' ;;
 		waits) w='a `waitid` in flight is not recorded at its entry: not counted' ;;
 		events) w='the event is dropped: counted (`lost`, exact: section 2)' ;;
-		reapers) w='a new reaper is not aggregated (`stats`, `serve`): counted (`dropped`; `reapwatch_lost_events_total{reason="aggregation"}`)' ;;
-		orphaners) w='a new orphaning parent is not aggregated: counted (as `reapers`)' ;;
+		reapers) w='a new reaper is not aggregated (`stats`, `serve`): counted (`dropped`; `reapwatch_lost_events_total{reason="aggregation"}`); `serve` frees the entries of reapers that exited, within about two seconds (docs/serve.md)' ;;
+		orphaners) w='a new orphaning parent is not aggregated: counted (as `reapers`); `serve` frees those of gone parents' ;;
 		*) w='-' ;;
 		esac
 		echo "| \`$name\` | $(map_type "$type") | $max | $(fmt "$(echo "$mem" | awk '{ print $1 / 1024 }')" 0) | $w |"

@@ -70,6 +70,11 @@ __u64 counters[RW_C_MAX] = {};
  * recent part of "zombies". */
 __u64 spill_used = 0;
 
+/* The generation of aggregation sweeps (reapwatch serve): entries made now
+ * start in it, and the mark_live iterator moves live processes' entries to
+ * it. 1 before any sweep, so that 0 means "being made". */
+__u64 sweep_gen = 1;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22); /* resized by the loader */
@@ -428,7 +433,10 @@ static __always_inline void *agg_entry(void *map, struct rw_reaper_key *k, const
 		return NULL;
 	}
 	v = bpf_map_lookup_elem(map, k);
-	if (v && t)
+	if (!v)
+		return NULL;
+	*(__u64 *)v = sweep_gen; /* live_gen: first in both values */
+	if (t)
 		leader_comm(t, v + comm_off);
 	return v;
 }
@@ -1588,6 +1596,30 @@ int seed_zombies(struct bpf_iter__task *ctx)
 	z->nspid = nspid_of(t);
 	copy_comm(z->comm, t);
 	BPF_SEQ_PRINTF(ctx->meta->seq, "%u\n", t->tgid);
+	return 0;
+}
+
+/* Run by reapwatch serve before each sweep: every aggregation entry of a
+ * live process is moved to the current generation. An entry left behind
+ * for two sweeps is a process gone for good, whose counts user space then
+ * folds into its series and frees. Threads count: a thread group whose
+ * leader has exited still reaps through its other threads. */
+SEC("iter/task")
+int mark_live(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct rw_reaper_key k;
+	__u64 *gen;
+
+	if (!t || t->exit_state)
+		return 0;
+	k = reaper_key(t, t->tgid);
+	gen = bpf_map_lookup_elem(&reapers, &k);
+	if (gen)
+		*gen = sweep_gen;
+	gen = bpf_map_lookup_elem(&orphaners, &k);
+	if (gen)
+		*gen = sweep_gen;
 	return 0;
 }
 

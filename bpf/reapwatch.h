@@ -70,7 +70,11 @@ struct rw_reaper_key {
 	__u32 pidns;
 };
 
+/* live_gen comes first in both values: the sweep generation (reapwatch
+ * serve) at which the process was last seen alive, 0 for a moment while
+ * the entry is made. */
 struct rw_reaper_stats {
+	__u64 live_gen;
 	__u64 reaps;
 	__u64 adopted;    /* orphans handed to it */
 	__u64 sum_ns;     /* reap latencies */
@@ -82,6 +86,7 @@ struct rw_reaper_stats {
 
 /* One parent that lost children to a reaper, keyed like a reaper. */
 struct rw_orphaner_stats {
+	__u64 live_gen;
 	__u64 orphaned;
 	char comm[RW_COMM_LEN];
 };

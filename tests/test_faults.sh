@@ -343,7 +343,7 @@ for o in json.load(sys.stdin):
 	done | awk 'NR == FNR { want[$1 " " $2] = 1; next } want[$1 " " $2]' "$1" -
 }
 # the names of our programs and maps (bpf/reapwatch.bpf.c)
-OURS='handle_exit|handle_signal|handle_signal_direct|handle_wait4_enter|handle_wait4_exit|handle_waitid_enter|handle_waitid_exit|handle_free|handle_free_probe|handle_release|seed_zombies|events|zombies|pending|watched|watched_fine|memo|vpids|waits|reapers|orphaners|reapwatc\.(rodata|bss)|\.rodata\.cst16'
+OURS='handle_exit|handle_signal|handle_signal_direct|handle_wait4_enter|handle_wait4_exit|handle_waitid_enter|handle_waitid_exit|handle_free|handle_free_probe|handle_release|seed_zombies|mark_live|events|zombies|pending|watched|watched_fine|memo|vpids|waits|reapers|orphaners|reapwatc\.(rodata|bss|data)|\.rodata\.cst16'
 
 none_alive() { [ -z "$(alive_ids "$1")" ]; }
 

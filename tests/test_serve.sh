@@ -241,6 +241,10 @@ zombies_fall() {
 totals() {
 	have_prom || return
 	s="pidns=\"$SB\""
+	# first: the two nsenter are gone, so their counts below are the
+	# series' retired ones (pause, alive, is the only entry left)
+	prom_wait 10 "reapwatch_reapers_retired_total == 2" || return
+	prom_wait 10 "reapwatch_reapers == 1" || return
 	for q in "reapwatch_exits_total == 7" \
 		"reapwatch_orphans_total{$s,kind=\"pidns_init\"} == 5" \
 		"reapwatch_orphans_total{$s,kind=\"subreaper\"} == 0" \
@@ -268,6 +272,33 @@ totals() {
 	# histogram_quantile works on it: the median is one of the long ones
 	prom_true "histogram_quantile(0.5, reapwatch_reap_latency_seconds_bucket{$s}) > 0.5" ||
 		no "median $(prom_val "histogram_quantile(0.5, reapwatch_reap_latency_seconds_bucket{$s})")" || return
+}
+
+# Reapers come and go: 5000 processes in the sandbox each reap one child
+# and exit, in batches of 1000, more than the map holds (4096). Each batch:
+# 1000 sh reap a background child, one sh reaps those 1000, nsenter (host)
+# reaps that sh. A reaper's entry is freed two sweeps (1 s apart) after it
+# exited, its counts kept by its sandbox's series: the map never fills, and
+# the totals stay exact.
+reaper_churn() {
+	have_prom || return
+	s="pidns=\"$SB\""
+	for b in 1 2 3 4 5; do
+		# shellcheck disable=SC2016 # for the sandbox's shell to expand
+		nsenter -t "$SB_PAUSE" -p -m -- /bin/sh -c '
+			i=0
+			while [ $i -lt 1000 ]; do /bin/sh -c "true & wait"; i=$((i + 1)); done' ||
+			no "batch $b failed" || return
+		wait_for 20 has "$A" "reapwatch_reapers 1" ||
+			no "batch $b: $(scrape "$A" | grep '^reapwatch_reapers' | tr '\n' ' ')" || return
+	done
+	for line in "reapwatch_reapers_retired_total $((2 + 5 * 1002))" \
+		"reapwatch_reaps_total{$s} $((5 + 5 * 2000))" \
+		"reapwatch_reaps_total{pidns=\"$HOST\"} $((2 + 5))" \
+		"reapwatch_reap_latency_seconds_count{$s} $((5 + 5 * 2000))" \
+		'reapwatch_lost_events_total{reason="aggregation"} 0'; do
+		has "$A" "$line" || no "want '$line': $(scrape "$A" | grep -F "${line%% *}" | tr '\n' ' ')" || return
+	done
 }
 
 bpf_cost() {
@@ -584,6 +615,7 @@ t "serve: orphans adopted and reaped by pause, counted by sandbox (Prometheus AP
 t "serve: the zombie gauge rises while a parent does not reap" zombies_rise
 t "serve: ... and falls when pause reaps them" zombies_fall
 t "serve: totals and histogram buckets match the scenario exactly" totals
+t "serve: 5000 reapers come and go: their entries freed, their counts kept exactly" reaper_churn
 t "serve: BPF run time and count per program (--bpf-stats)" bpf_cost
 t "serve: garbage, oversized and malformed requests: 4xx or closed, keeps serving" garbage
 t "serve: 50 scrapes with 150 idle connections; 400 over the limit; recovers" concurrent

@@ -148,6 +148,7 @@ static struct reapwatch_bpf *open_configured(const struct rw_load_opts *o, bool 
 	bpf_program__set_autoload(skel->progs.handle_free, rdonly_cast);
 	bpf_program__set_autoload(skel->progs.handle_free_probe, !rdonly_cast);
 	bpf_program__set_autoattach(skel->progs.seed_zombies, false);
+	bpf_program__set_autoattach(skel->progs.mark_live, false);
 	return skel;
 }
 
@@ -267,11 +268,12 @@ __u64 rw_counter(const struct rw_loader *l, enum rw_counter c)
 	return __atomic_load_n(&l->skel->bss->counters[c], __ATOMIC_RELAXED);
 }
 
-int rw_seed_zombies(struct rw_loader *l)
+/* Run a task iterator to its end: the lines it printed, or -errno. */
+static int run_iter(struct bpf_program *prog)
 {
-	struct bpf_link *link = bpf_program__attach_iter(l->skel->progs.seed_zombies, NULL);
+	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
 	char buf[4096];
-	int fd, n, seeded = 0;
+	int fd, n, lines = 0;
 
 	if (!link)
 		return -errno;
@@ -281,13 +283,26 @@ int rw_seed_zombies(struct rw_loader *l)
 		bpf_link__destroy(link);
 		return n;
 	}
-	/* The program prints one line per zombie it tracked. */
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		for (int i = 0; i < n; i++)
-			seeded += buf[i] == '\n';
+			lines += buf[i] == '\n';
 	close(fd);
 	bpf_link__destroy(link);
-	return n < 0 ? -errno : seeded;
+	return n < 0 ? -errno : lines;
+}
+
+int rw_seed_zombies(struct rw_loader *l)
+{
+	/* The program prints one line per zombie it tracked. */
+	return run_iter(l->skel->progs.seed_zombies);
+}
+
+long long rw_sweep_mark(struct rw_loader *l)
+{
+	__u64 gen = __atomic_add_fetch(&l->skel->data->sweep_gen, 1, __ATOMIC_SEQ_CST);
+	int err = run_iter(l->skel->progs.mark_live);
+
+	return err < 0 ? err : (long long)gen;
 }
 
 bool rw_exact(const struct rw_loader *l)

@@ -49,6 +49,12 @@ int rw_consume(struct rw_loader *l);
 __u64 rw_counter(const struct rw_loader *l, enum rw_counter c);
 /* Track the zombies that existed before we started; returns how many. */
 int rw_seed_zombies(struct rw_loader *l);
+
+/* Start an aggregation sweep: a new generation, to which every entry of
+ * "reapers" and "orphaners" whose process is alive is moved (the rest keep
+ * the generation in which their process was last seen). Returns the new
+ * generation, or -errno. */
+long long rw_sweep_mark(struct rw_loader *l);
 /* True when reaps are taken at fentry/release_task. */
 bool rw_exact(const struct rw_loader *l);
 /* The zombie table, live: the kernel changes its slots under the reader

@@ -208,6 +208,16 @@ int rw_prom_write(FILE *f, const struct rw_prom *p, bool om)
 	sample_u64(f, "reapwatch_lost_events", "_total", &none, "reason", "orphans",
 		   p->lost_orphans);
 
+	family(f, om, "reapwatch_reapers", GAUGE,
+	       "Reapers (processes that reaped or adopted) with counts of their own "
+	       "in the kernel's map, of at most 4096.");
+	sample_u64(f, "reapwatch_reapers", "", &none, NULL, NULL, p->reapers);
+	family(f, om, "reapwatch_reapers_retired", COUNTER,
+	       "Reapers that exited: their counts stay in their sandbox's series, "
+	       "their map entries were freed.");
+	sample_u64(f, "reapwatch_reapers_retired", "_total", &none, NULL, NULL,
+		   p->reapers_retired);
+
 	family(f, om, "reapwatch_sandbox", INFO,
 	       "A sandbox: its pid namespace, its init (PID 1) and the init's cgroup.");
 	for (size_t i = 0; i < nseries; i++) {

@@ -52,6 +52,8 @@ struct rw_prom {
 	__u64 lost_untracked;         /* RW_C_UNTRACKED */
 	__u64 lost_aggregation;       /* RW_C_AGG_OVERFLOW */
 	__u64 lost_orphans;           /* RW_C_ORPHANS_UNREPORTED */
+	__u64 reapers;                /* aggregation entries of live reapers */
+	__u64 reapers_retired;        /* entries of exited reapers, folded and freed */
 	unsigned max_sandboxes;
 	__u64 sandboxes_overflowed;
 	int bpf_stats;                /* kernel.bpf_stats_enabled: 1, 0, -1 unknown */

@@ -3,9 +3,12 @@
  * reapwatch serve: libmicrohttpd in one internal thread, which also owns
  * all the state below (snapshots, attribution caches): no locks.
  *
- * Series stability: the kernel never deletes an aggregation entry, so each
- * reaper (map key) is given a label set once, at first sight, and keeps it;
- * a series' counters are then sums of monotonic entries, monotonic too.
+ * Series stability: each reaper (map key) is given a label set once, at
+ * first sight, and keeps it; a series' counters are sums of monotonic
+ * entries, monotonic too. The entries of reapers that have exited are
+ * swept at each snapshot (see snapshot()): their counts are added to what
+ * their series keeps of exited reapers, and the entries freed, so that the
+ * maps hold live processes only and a node's new pods still find room.
  * When the bound on sandboxes is reached, new ones go to pidns="other".
  */
 #include <arpa/inet.h>
@@ -35,12 +38,23 @@
 #define MAX_PROGS 32
 #define ALIVE_CHECK_NS 1000000000ull   /* re-check a known init at most every 1 s */
 #define RESCAN_NS 10000000000ull       /* unknown or dead namespaces: every 10 s */
+#define SWEEP_NS 1000000000ull         /* sweep for exited reapers at most every 1 s:
+					  ~0.7 us per task on the node */
 
 struct key_slot {
 	struct rw_reaper_key key;
 	int series;
 	__u8 kind; /* index into rw_prom_series.orphans */
 	bool used;
+	bool gone;  /* its reaper exited: counts moved to the series' retired */
+	bool freed; /* and its entry deleted: the slot can go */
+};
+
+/* What the exited reapers of a series did, their entries freed. */
+struct retired {
+	__u64 slots[RW_LAT_SLOTS];
+	__u64 sum_ns;
+	__u64 orphans[2];
 };
 
 struct ns_slot {
@@ -68,6 +82,7 @@ struct rw_server {
 
 	/* owned by the MHD thread from rw_serve_run on */
 	struct rw_prom_series *series;
+	struct retired *retired; /* by series, cap_series of them */
 	size_t nseries, cap_series;
 	unsigned own;       /* series counted against the bound */
 	int other, unknown; /* series indices, -1 until needed */
@@ -77,6 +92,7 @@ struct rw_server {
 	size_t nns, cap_ns;
 	__u64 scan_ns;      /* the last /proc scan */
 	__u64 snap_ns;      /* the last snapshot */
+	__u64 sweep_ns;     /* the last sweep */
 	struct rw_prom prom;
 	struct prog progs[MAX_PROGS];
 	struct rw_prom_prog prog_stats[MAX_PROGS];
@@ -231,6 +247,7 @@ void rw_serve_free(struct rw_server *s)
 	if (s->stats_fd >= 0)
 		close(s->stats_fd);
 	free(s->series);
+	free(s->retired);
 	free(s->keys);
 	free(s->ns);
 	free(s);
@@ -467,10 +484,16 @@ static int series_for(struct rw_server *s, const char *pidns, const struct ns_sl
 	if (s->nseries == s->cap_series) {
 		size_t ncap = s->cap_series ? 2 * s->cap_series : 16;
 		struct rw_prom_series *nv = realloc(s->series, ncap * sizeof(*nv));
+		struct retired *nr;
 
 		if (!nv)
 			return -1;
 		s->series = nv;
+		nr = realloc(s->retired, ncap * sizeof(*nr));
+		if (!nr)
+			return -1;
+		memset(nr + s->cap_series, 0, (ncap - s->cap_series) * sizeof(*nr));
+		s->retired = nr;
 		s->cap_series = ncap;
 	}
 	p = &s->series[s->nseries];
@@ -506,35 +529,49 @@ static int ns_series(struct rw_server *s, __u32 pidns, __u64 now)
 	return n->series;
 }
 
+/* The slot of @k in a table of @cap slots: its own, or the free one where
+ * it goes (linear probing). */
+static size_t key_index(const struct key_slot *t, size_t cap, const struct rw_reaper_key *k)
+{
+	size_t i = mix(k->start_ns ^ ((__u64)k->tgid << 32 | k->pidns)) & (cap - 1);
+
+	for (; t[i].used && memcmp(&t[i].key, k, sizeof(*k)); i = (i + 1) & (cap - 1))
+		;
+	return i;
+}
+
+/* The key table again at @cap slots, without the keys whose entries were
+ * freed; false if out of memory (the table is then unchanged). */
+static bool rehash_keys(struct rw_server *s, size_t cap)
+{
+	struct key_slot *nv = calloc(cap, sizeof(*nv));
+
+	if (!nv)
+		return false;
+	s->nkeys = 0;
+	for (size_t j = 0; j < s->cap_keys; j++)
+		if (s->keys[j].used && !s->keys[j].freed) {
+			nv[key_index(nv, cap, &s->keys[j].key)] = s->keys[j];
+			s->nkeys++;
+		}
+	free(s->keys);
+	s->keys = nv;
+	s->cap_keys = cap;
+	return true;
+}
+
 static struct key_slot *key_get(struct rw_server *s, const struct rw_reaper_key *k, __u64 now)
 {
-	size_t i, h = mix(k->start_ns ^ ((__u64)k->tgid << 32 | k->pidns));
 	struct key_slot *ks;
 	struct ns_slot *n;
+	size_t i;
 
-	if (2 * (s->nkeys + 1) > s->cap_keys) {
-		size_t ncap = s->cap_keys ? 2 * s->cap_keys : 256;
-		struct key_slot *nv = calloc(ncap, sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		for (size_t j = 0; j < s->cap_keys; j++) {
-			const struct rw_reaper_key *o = &s->keys[j].key;
-
-			if (!s->keys[j].used)
-				continue;
-			for (i = mix(o->start_ns ^ ((__u64)o->tgid << 32 | o->pidns)) & (ncap - 1);
-			     nv[i].used; i = (i + 1) & (ncap - 1))
-				;
-			nv[i] = s->keys[j];
-		}
-		free(s->keys);
-		s->keys = nv;
-		s->cap_keys = ncap;
-	}
-	for (i = h & (s->cap_keys - 1); s->keys[i].used; i = (i + 1) & (s->cap_keys - 1))
-		if (!memcmp(&s->keys[i].key, k, sizeof(*k)))
-			return &s->keys[i];
+	if (2 * (s->nkeys + 1) > s->cap_keys &&
+	    !rehash_keys(s, s->cap_keys ? 2 * s->cap_keys : 256))
+		return NULL;
+	i = key_index(s->keys, s->cap_keys, k);
+	if (s->keys[i].used)
+		return &s->keys[i];
 	/* First sight: its label set and kind, for good. */
 	ks = &s->keys[i];
 	ks->key = *k;
@@ -576,39 +613,123 @@ static void count_zombie(void *ctx, struct rw_zombie *z)
 		s->series[idx].oldest_ns = age;
 }
 
+/*
+ * An entry whose process was not seen alive at the last two sweeps: the
+ * process is gone, and so is any update in flight when it went. Entries of
+ * reaps by an unknown reaper (pidns 0, one per reaper pid) are never seen
+ * alive: they stay, as they may still be counted into.
+ */
+static bool entry_gone(const struct rw_reaper_key *k, __u64 live_gen, long long gen)
+{
+	return gen > 0 && k->pidns && live_gen && live_gen + 2 <= (__u64)gen;
+}
+
+/* Free the entries of exited processes: the reapers' counts are in their
+ * series' retired by now; the orphaners' are not shown by serve. */
+static void free_gone(struct rw_server *s, int rfd, long long gen)
+{
+	int ofd = rw_map_fd(s->l, "orphaners");
+	struct rw_reaper_key key, next, *prev = NULL, *dead = NULL;
+	size_t ndead = 0, cap = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < s->cap_keys; i++) {
+		struct key_slot *ks = &s->keys[i];
+
+		if (!ks->used || !ks->gone)
+			continue;
+		/* Else it stays gone: never counted again, freed next time. */
+		if (!bpf_map_delete_elem(rfd, &ks->key) || errno == ENOENT) {
+			ks->freed = true;
+			any = true;
+			s->prom.reapers_retired++;
+		}
+	}
+	if (any)
+		rehash_keys(s, s->cap_keys);
+	/* Orphaners: listed first, as deleting the key just visited would
+	 * restart the walk. */
+	for (unsigned i = 0; ofd >= 0 && i < MAX_WALK && !bpf_map_get_next_key(ofd, prev, &next);
+	     i++) {
+		struct rw_orphaner_stats st;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(ofd, &key, &st) || !entry_gone(&key, st.live_gen, gen))
+			continue;
+		if (ndead == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			struct rw_reaper_key *nv = realloc(dead, ncap * sizeof(*nv));
+
+			if (!nv)
+				break;
+			dead = nv;
+			cap = ncap;
+		}
+		dead[ndead++] = key;
+	}
+	for (size_t i = 0; i < ndead; i++)
+		bpf_map_delete_elem(ofd, &dead[i]);
+	free(dead);
+}
+
 static void snapshot(struct rw_server *s)
 {
 	__u64 now = mono_ns();
 	int fd = rw_map_fd(s->l, "reapers");
 	struct rw_reaper_key key, next, *prev = NULL;
 	struct zombie_count zc = { .s = s, .now_ns = now };
+	long long gen;
 
 	if (s->snap_ns && now - s->snap_ns < RW_SERVE_MIN_REFRESH_MS * 1000000ull)
 		return;
 	s->snap_ns = now;
+	/* < 0: no sweep this time (too soon, or the iterator failed). */
+	gen = -1;
+	if (!s->sweep_ns || now - s->sweep_ns >= SWEEP_NS) {
+		s->sweep_ns = now;
+		gen = rw_sweep_mark(s->l);
+	}
 	for (size_t i = 0; i < s->nseries; i++) {
 		struct rw_prom_series *p = &s->series[i];
+		const struct retired *r = &s->retired[i];
 
-		memset(p->slots, 0, sizeof(p->slots));
-		p->sum_ns = p->zombies = p->oldest_ns = 0;
-		p->orphans[0] = p->orphans[1] = 0;
+		memcpy(p->slots, r->slots, sizeof(p->slots));
+		p->sum_ns = r->sum_ns;
+		p->orphans[0] = r->orphans[0];
+		p->orphans[1] = r->orphans[1];
+		p->zombies = p->oldest_ns = 0;
 	}
+	s->prom.reapers = 0;
 	for (unsigned i = 0; fd >= 0 && i < MAX_WALK && !bpf_map_get_next_key(fd, prev, &next);
 	     i++) {
 		struct rw_reaper_stats st;
 		struct key_slot *ks;
 		struct rw_prom_series *p;
+		struct retired *r;
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &st) || !(ks = key_get(s, &key, now)))
+		if (bpf_map_lookup_elem(fd, &key, &st) || !(ks = key_get(s, &key, now)) || ks->gone)
 			continue;
 		p = &s->series[ks->series];
 		for (unsigned j = 0; j < RW_LAT_SLOTS; j++)
 			p->slots[j] += st.slots[j];
 		p->sum_ns += st.sum_ns;
 		p->orphans[ks->kind] += st.adopted;
+		if (!entry_gone(&key, st.live_gen, gen)) {
+			s->prom.reapers++;
+			continue;
+		}
+		r = &s->retired[ks->series];
+		for (unsigned j = 0; j < RW_LAT_SLOTS; j++)
+			r->slots[j] += st.slots[j];
+		r->sum_ns += st.sum_ns;
+		r->orphans[ks->kind] += st.adopted;
+		ks->gone = true;
 	}
+	if (fd >= 0)
+		free_gone(s, fd, gen);
 	/* Counted in place: no copy of the zombies per scrape. */
 	rw_kstats_each_zombie(s->l, s->o.tgid, false, now, count_zombie, &zc);
 	s->prom.exits = rw_counter(s->l, RW_C_EXITS);

@@ -54,6 +54,8 @@ static void fixture(struct rw_prom *p, struct rw_prom_series *s, struct rw_prom_
 	p->exits = 7;
 	p->lost_untracked = 2;
 	p->max_sandboxes = 256;
+	p->reapers = 41;
+	p->reapers_retired = 5012;
 	p->bpf_stats = 1;
 	p->series = s;
 	p->nseries = 2;
@@ -132,6 +134,10 @@ static bool text_format(void)
 		"reapwatch_lost_events_total{reason=\"ringbuf\"} 0",
 		"reapwatch_sandbox_info" L0 ",init_pid=\"23686\",init_comm=\"pause\","
 		"cgroup=\"/a\\\"b\\\\c\\nd\",runtime=\"podman\"} 1",
+		"# TYPE reapwatch_reapers gauge",
+		"reapwatch_reapers 41",
+		"# TYPE reapwatch_reapers_retired_total counter",
+		"reapwatch_reapers_retired_total 5012",
 		"reapwatch_sandboxes_max 256",
 		"reapwatch_bpf_stats_enabled 1",
 		"reapwatch_bpf_prog_run_seconds_total{prog=\"handle_exit\"} 0.0000015",
