@@ -185,12 +185,13 @@ fuzz: $(OUTPUT)/tests/fuzz_$(FUZZ)
 .PHONY: fuzz
 
 # --- lint and sanitizers (docs/hardening.md) ---------------------------------
-# make lint: cppcheck and clang-tidy on every C file of user space and tests,
-# clang-tidy also on the BPF program; each must report nothing. Configuration:
+# make lint: cppcheck and clang-tidy on every C file of user space, tests and
+# bench, clang-tidy also on the BPF programs; each must report nothing. Configuration:
 # .clang-tidy and .cppcheck-suppressions, each exclusion with its reason.
 CPPCHECK   ?= cppcheck
 CLANG_TIDY ?= clang-tidy
-LINT_SRCS  := $(wildcard user/*.c tests/unit/*.c tests/progs/*.c tests/bpf/*.c tests/fuzz/*.c)
+LINT_SRCS  := $(filter-out %.bpf.c,$(wildcard user/*.c tests/unit/*.c tests/progs/*.c tests/bpf/*.c \
+	tests/fuzz/*.c bench/*.c))
 LINT_FLAGS := -std=gnu11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -Iuser -Ibpf -Itests/unit
 # BPF programs take a context they need not read (signatures fixed by the
 # kernel and bpf_loop), and user pointers arrive as u64 syscall arguments.
@@ -200,7 +201,9 @@ TIDY_BPF   := --checks=-misc-unused-parameters,-performance-no-int-to-ptr -- $(f
 # not: the analyzer then knows that bpf_object__destroy_skeleton() may free
 # what the skeleton allocated, instead of reporting a leak there.
 TIDY_FLAGS := $(LINT_FLAGS) -Wall -Wextra -isystem $(OUTPUT)/bpf --no-system-header-prefix=bpf/
-TIDY_STAMPS := $(patsubst %.c,$(OUTPUT)/lint/%.tidy,$(LINT_SRCS) $(wildcard bpf/*.bpf.c))
+# bench/slots.bpf.c is built at the sizes of BENCH_SLOTS: lint one of them.
+TIDY_slots.bpf := -DSLOTS=4096
+TIDY_STAMPS := $(patsubst %.c,$(OUTPUT)/lint/%.tidy,$(LINT_SRCS) $(wildcard bpf/*.bpf.c bench/*.bpf.c))
 
 lint: lint-cppcheck lint-tidy
 lint-cppcheck:
@@ -217,7 +220,8 @@ $(OUTPUT)/lint/%.tidy: %.c .clang-tidy $(wildcard user/*.h tests/unit/*.h) bpf/r
 		| $(OUTPUT)/bpf/reapwatch.skel.h
 	$(call msg,TIDY,$<)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG_TIDY) --quiet $< $(if $(filter bpf/%,$<),$(TIDY_BPF),-- $(TIDY_FLAGS)) >$@.log 2>&1 || \
+	$(Q)$(CLANG_TIDY) --quiet $< $(if $(filter %.bpf.c,$<),$(TIDY_BPF) $(TIDY_$(notdir $*)),-- \
+		$(TIDY_FLAGS)) >$@.log 2>&1 || \
 		{ grep -v ' generated\.$$' $@.log; exit 1; }
 	$(Q)mv $@.log $@
 .PHONY: lint lint-cppcheck lint-tidy

@@ -213,6 +213,7 @@ int main(int argc, char **argv)
 
 		if (fd < 0 || read(fd, &c, 1) < 0) {
 			fprintf(stderr, "forkloop: %s: %s\n", fifo, strerror(errno));
+			free(w);
 			return 1;
 		}
 		close(fd);
@@ -227,6 +228,7 @@ int main(int argc, char **argv)
 			loop(&w[i]);
 		} else if (pthread_create(&w[i].th, NULL, loop, &w[i])) {
 			fprintf(stderr, "forkloop: cannot start a thread\n");
+			free(w);
 			return 1;
 		}
 	}

@@ -171,8 +171,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sb = calloc(n, sizeof(*sb));
-	if (!sb || pipe2(ready, O_CLOEXEC) < 0)
+	if (!sb || pipe2(ready, O_CLOEXEC) < 0) {
+		free(sb);
 		return 1;
+	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);

@@ -136,7 +136,7 @@ static bool pump(struct stream *s, const char *match)
 
 static int open_out(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
 
 	if (fd < 0)
 		fprintf(stderr, "startup: %s: %s\n", path, strerror(errno));
