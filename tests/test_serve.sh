@@ -41,7 +41,7 @@ if ! need_root; then
 	skip "serve" "needs root to load BPF programs and make namespaces"
 	exit 0
 fi
-for f in "$RW" "$B/pause" "$B/tests/zombie_demo"; do
+for f in "$RW" "$B/pause" "$B/tests/zombie_demo" "$B/tests/thread_reaper"; do
 	[ -x "$f" ] || make -C "$TOP" --no-print-directory -s "${f#"$TOP/"}" >&2 ||
 		{ fail "build ${f#"$TOP/"}" "make failed"; exit 1; }
 done
@@ -298,6 +298,39 @@ reaper_churn() {
 		"reapwatch_reap_latency_seconds_count{$s} $((5 + 5 * 2000))" \
 		'reapwatch_lost_events_total{reason="aggregation"} 0'; do
 		has "$A" "$line" || no "want '$line': $(scrape "$A" | grep -F "${line%% *}" | tr '\n' ' ')" || return
+	done
+}
+
+# A process whose main thread (the group leader) has exited reaps on
+# through another thread: its entry must stay. A one-shot reaper (sh, and
+# nsenter reaping sh) retired after it shows that two sweeps have passed
+# since the leader exited; then the thread reaps again and the process
+# exits: four retired in all, every reap counted.
+threaded_reaper() {
+	have_prom || return
+	s="pidns=\"$SB\""
+	r0=$(val "$A" reapwatch_reapers_retired_total)
+	n0=$(val "$A" "reapwatch_reaps_total{$s}")
+	h0=$(val "$A" "reapwatch_reaps_total{pidns=\"$HOST\"}")
+	rm -f "$T/tr.in"
+	mkfifo "$T/tr.in" || no "mkfifo" || return
+	nsenter -t "$SB_PAUSE" -p -m -- "$B/tests/thread_reaper" <"$T/tr.in" >"$T/tr.out" &
+	tr_pid=$!
+	exec 7>"$T/tr.in"
+	wait_for 10 grep -q '^reaped' "$T/tr.out" || no "thread_reaper reaped nothing" || { exec 7>&-; return 1; }
+	nsenter -t "$SB_PAUSE" -p -m -- /bin/sh -c 'true & wait'
+	wait_for 20 has "$A" "reapwatch_reapers_retired_total $((r0 + 2))" ||
+		no "the one-shot reapers: $(scrape "$A" | grep '^reapwatch_reapers' | tr '\n' ' ')" || { exec 7>&-; return 1; }
+	has "$A" "reapwatch_reapers 2" ||
+		no "with its leader gone: $(scrape "$A" | grep '^reapwatch_reapers' | tr '\n' ' ')" || { exec 7>&-; return 1; }
+	exec 7>&-
+	wait "$tr_pid" || no "thread_reaper exited $?" || return
+	[ "$(grep -c '^reaped' "$T/tr.out")" = 2 ] || no "thread_reaper: $(cat "$T/tr.out")" || return
+	for line in "reapwatch_reapers_retired_total $((r0 + 4))" "reapwatch_reapers 1" \
+		"reapwatch_reaps_total{$s} $((n0 + 3))" \
+		"reapwatch_reaps_total{pidns=\"$HOST\"} $((h0 + 2))"; do
+		wait_for 20 has "$A" "$line" ||
+			no "want '$line': $(scrape "$A" | grep -F "${line%% *}" | tr '\n' ' ')" || return
 	done
 }
 
@@ -616,6 +649,7 @@ t "serve: the zombie gauge rises while a parent does not reap" zombies_rise
 t "serve: ... and falls when pause reaps them" zombies_fall
 t "serve: totals and histogram buckets match the scenario exactly" totals
 t "serve: 5000 reapers come and go: their entries freed, their counts kept exactly" reaper_churn
+t "serve: a reaper whose main thread exited keeps its entry while it reaps on" threaded_reaper
 t "serve: BPF run time and count per program (--bpf-stats)" bpf_cost
 t "serve: garbage, oversized and malformed requests: 4xx or closed, keeps serving" garbage
 t "serve: 50 scrapes with 150 idle connections; 400 over the limit; recovers" concurrent
