@@ -613,6 +613,16 @@ static void count_zombie(void *ctx, struct rw_zombie *z)
 		s->series[idx].oldest_ns = age;
 }
 
+/* An entry's counts, into a series' sums or its retired ones. */
+static void add_counts(__u64 *slots, __u64 *sum_ns, __u64 *orphans,
+		       const struct rw_reaper_stats *st)
+{
+	for (unsigned j = 0; j < RW_LAT_SLOTS; j++)
+		slots[j] += st->slots[j];
+	*sum_ns += st->sum_ns;
+	*orphans += st->adopted;
+}
+
 /*
  * An entry whose process was not seen alive at the last two sweeps: the
  * process is gone, and so is any update in flight when it went. Entries of
@@ -713,19 +723,13 @@ static void snapshot(struct rw_server *s)
 		if (bpf_map_lookup_elem(fd, &key, &st) || !(ks = key_get(s, &key, now)) || ks->gone)
 			continue;
 		p = &s->series[ks->series];
-		for (unsigned j = 0; j < RW_LAT_SLOTS; j++)
-			p->slots[j] += st.slots[j];
-		p->sum_ns += st.sum_ns;
-		p->orphans[ks->kind] += st.adopted;
+		add_counts(p->slots, &p->sum_ns, &p->orphans[ks->kind], &st);
 		if (!entry_gone(&key, st.live_gen, gen)) {
 			s->prom.reapers++;
 			continue;
 		}
 		r = &s->retired[ks->series];
-		for (unsigned j = 0; j < RW_LAT_SLOTS; j++)
-			r->slots[j] += st.slots[j];
-		r->sum_ns += st.sum_ns;
-		r->orphans[ks->kind] += st.adopted;
+		add_counts(r->slots, &r->sum_ns, &r->orphans[ks->kind], &st);
 		ks->gone = true;
 	}
 	if (fd >= 0)
