@@ -232,6 +232,16 @@ outstanding (\`stats\`). The clock is read three times a cycle (exit, zombie, re
 \`trace\`, and twice in \`stats\`, whose exit reads none when the SIGCHLD
 will time the zombie.
 
+These VMs are PVM guests (\`Hypervisor detected: PVM\` in dmesg, under
+Firecracker): turning interrupts back on can cost a call to the host, so
+what saves and restores the interrupt flag costs more than on bare metal:
+the ring buffer's reserve (its spin lock is taken with irqsave) and a hash
+map's update or delete among ours, the exit path of every process in the
+kernel. \`perf\` samples wait for interrupts to be on, so they pile up at
+\`pvm_irq_enable\` (48 % of the samples on the loop's CPU in a \`perf record\` of \`stats\`
+by hand, 2026-12-04), and a profile cannot tell which instructions of a
+program cost.
+
 One program at \`sched_process_exit\` that writes one word of the array slot
 (64 bytes) of the exiting pid (\`bench/slots.bpf.c\`) costs $(slot_ns 256) ns per run in a
 table of 256 slots, $(slot_ns 4096) ns with 4,096 and $(slot_ns 65536) ns with 65,536 in this run;
