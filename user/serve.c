@@ -648,7 +648,7 @@ static void free_gone(struct rw_server *s, int rfd, long long gen)
 
 		if (!ks->used || !ks->gone)
 			continue;
-		/* Else it stays gone: never counted again, freed next time. */
+		/* Else it stays gone: never counted again, freed at the next sweep. */
 		if (!bpf_map_delete_elem(rfd, &ks->key) || errno == ENOENT) {
 			ks->freed = true;
 			any = true;
@@ -732,7 +732,7 @@ static void snapshot(struct rw_server *s)
 		add_counts(r->slots, &r->sum_ns, &r->orphans[ks->kind], &st);
 		ks->gone = true;
 	}
-	if (fd >= 0)
+	if (fd >= 0 && gen > 0) /* a sweep: else nothing is gone, nothing to walk */
 		free_gone(s, fd, gen);
 	/* Counted in place: no copy of the zombies per scrape. */
 	rw_kstats_each_zombie(s->l, s->o.tgid, false, now, count_zombie, &zc);
