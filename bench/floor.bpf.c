@@ -4,9 +4,20 @@
  * reapwatch uses once per fork+exit+wait cycle. Its BPF run time is what the
  * hooks and the run-time accounting cost before any program does anything;
  * reapwatch's own cost is what it adds on top. Loaded by `bpfstats floor`.
+ *
+ * Built with -DCLOCK_READS (floor-clock.bpf.o), the programs at the SIGCHLD
+ * and at the wait's return read the clock and keep it, as any exact zombie
+ * time must: when the zombie is made, and when it is reaped.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+
+#ifdef CLOCK_READS
+__u64 zombie_ns, reap_ns;
+#define stamp(t) ((t) = bpf_ktime_get_ns())
+#else
+#define stamp(t) ((void)0)
+#endif
 
 SEC("tp_btf/sched_process_exit")
 int floor_exit(void *ctx)
@@ -17,12 +28,14 @@ int floor_exit(void *ctx)
 SEC("tp_btf/signal_generate")
 int floor_signal(void *ctx)
 {
+	stamp(zombie_ns);
 	return 0;
 }
 
 SEC("tp/syscalls/sys_exit_wait4")
 int floor_wait4_exit(void *ctx)
 {
+	stamp(reap_ns);
 	return 0;
 }
 

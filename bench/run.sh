@@ -10,7 +10,8 @@
 # As root, after `make all bench-progs`. Sections (BENCH_ONLY picks some):
 #   cost       a pinned fork+exit+wait loop with nothing, reapwatch trace,
 #              reapwatch stats, two bpftrace one-liners, empty programs at
-#              reapwatch's hooks, one array slot per exit in tables of 256,
+#              reapwatch's hooks (and the same reading the clock where a
+#              zombie's time needs it), one array slot per exit in tables of 256,
 #              4096 and 65536 slots attached; BPF run time per program
 #   loss       trace at the highest fork+exit rate of all CPUs; a tiny buffer
 #   storm      pause, catatonit, tini, dumb-init as PID 1 under orphan storms
@@ -143,7 +144,7 @@ wait_file() {
 
 # --- running a tracer ---------------------------------------------------------
 # start_tool CONFIG [EXTRA ARGS...]: none, trace, stats, record, serve,
-# bpftrace, bpftrace-print, floor, slots-N; starts it under bench/startup (at nice
+# bpftrace, bpftrace-print, floor, floor-clock, slots-N; starts it under bench/startup (at nice
 # TOOL_NICE) and waits until it is attached. Sets TOOL_PID (the
 # process that holds the BPF programs) and RUNNER. stop_tool stops it and
 # sets TOOL_LINE (attach_ms, rss_kb, anon_kb, hwm_kb, cpu_ms, lines, status).
@@ -165,7 +166,7 @@ start_tool() {
 		set -- unshare -m --propagation private sh -c "$WITH_TRACEFS" sh bpftrace -e "$BT_BEGIN $st_p"
 		st_match="-m $BT_READY"
 		;;
-	floor | slots-*)
+	floor | floor-clock | slots-*)
 		set -- unshare -m --propagation private sh -c "$WITH_TRACEFS" sh \
 			"$B/bpfstats" floor "$B/$st_cfg.bpf.o"
 		st_match="-m attached"
@@ -277,7 +278,7 @@ rotate() {
 	done
 }
 
-COST_CFGS="none trace stats bpftrace bpftrace-print floor slots-256 slots-4096 slots-65536"
+COST_CFGS="none trace stats bpftrace bpftrace-print floor floor-clock slots-256 slots-4096 slots-65536"
 sec_cost() {
 	log "cost: $ROUNDS rounds x $CYCLES cycles (vfork), $FROUNDS x $FCYCLES (fork), CPU $CPU"
 	: >"$R/cost.tsv"
