@@ -226,11 +226,7 @@ does cost: \`bpf_probe_read_kernel()\` of 8 bytes of the current task, +107
 ns over an empty program (2026-11-23). So does the clock: one \`bpf_ktime_get_ns()\` 170 ns per
 run, two 199 ns (\`bpf_ktime_get_boot_ns()\` 185 ns, \`bpf_jiffies64()\`, which
 reads no clock, 70-86 ns): the first read in a run costs ~120 ns (24 ns
-when \`BPF_PROG_TEST_RUN\` runs it hot). In \`stats\`, \`handle_signal\` stopped early at each step (7 interleaved
-rounds, 2026-12-04): 45 ns after the test of the signal's code, 55 ns after
-the check of the child's pid, 104 ns once the zombie's slot is found, 108
-ns storing all but the time, 241 ns with the clock read.
-So the hot paths make no probe read: they load through BTF pointers
+when \`BPF_PROG_TEST_RUN\` runs it hot). So the hot paths make no probe read: they load through BTF pointers
 (a task's pid at pid namespace level 0 or 1 too), keep what a reap needs of
 its reaper per CPU (\`memo\`, checked against the task's address, ids and
 the count of tasks freed at addresses of its bucket), and the release
@@ -252,6 +248,28 @@ task the same way took \`handle_free\` 178 -> 163 ns with 10,000 zombies
 outstanding (\`stats\`). The clock is read three times a cycle (exit, zombie, reap) in
 \`trace\`, and twice in \`stats\`, whose exit reads none when the SIGCHLD
 will time the zombie.
+
+Where \`stats\`'s programs spend it, measured by hand on 2026-12-04 by
+stopping each one early at each step (the variants of a program in one
+interleaved run of 7 to 9 rounds of 20,000 cycles; the host was busier in
+some runs than in others, so compare along a row):
+
+| program | ns per run, stopped after each step |
+| --- | --- |
+| \`handle_exit\` | 122 the task read and the exit counted; 144 the autoreap test; 247 the zombie's slot claimed; 273 in full |
+| \`handle_signal\` | 45 the signal's code tested; 55 the child's pid checked; 104 its slot found; 108 all but the time stored; 241 in full (the clock read) |
+| \`handle_wait4_exit\` | 103 the reaper's memo; 115 the zombie's slot found; 199 reaped without the reaper's histogram (the clock read, the slot freed); 318 in full |
+| \`handle_wait4_exit\`, another run | 196 without the histogram; 349 the reaper's entry looked up in \`reapers\`; 351 two atomic adds; 378 the third (in full: 363) |
+
+Besides the clock, two steps cost: claiming the zombie's slot (~100 ns, a
+compare-and-swap and the writes to its line) and the lookup of the
+reaper's entry in the \`reapers\` hash map (~150 ns for its bucket and
+element, against 7 ns run hot: their lines are likely no longer in cache
+after the fork and exit in between). Atomic adds to a line already fetched
+cost next to nothing. Keeping each CPU's current reaper's counts in
+\`memo\` would save the lookup, but user space would then merge per-CPU
+partial counts with the map's, and a scrape racing a flush could see a
+counter go back: not done.
 
 These VMs are PVM guests (\`Hypervisor detected: PVM\` in dmesg, under
 Firecracker): turning interrupts back on can cost a call to the host, so
