@@ -602,7 +602,9 @@ the empty loop, against 116 ns with 1024 buckets, and \`handle_exit\`
 are no longer in cache. The other programs move by tens of ns either way
 between the states, and the other way in the next run (3 rounds on a
 shared VM: in two runs of 2026-11-23, \`stats\` loaded was once 25.5 % and
-once 4.6 % above empty, \`trace\` 3.0 % and 29.6 %).
+once 4.6 % above empty, \`trace\` 3.0 % and 29.6 %; on 2026-12-04, with the
+host's load rising to 20, \`trace\` +13.5 % and \`stats\` +18.8 %, and in
+5 rounds right after +7.4 % and +0.0 %). Hence 5 rounds by default.
 
 BPF time per cycle as in section 1 (the sum of each program's mean time per
 run). In \`stats\` (in-kernel) mode, loaded: $(fmt "$(scale_stat loaded stats 15)" 0) reapers and

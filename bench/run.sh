@@ -64,7 +64,7 @@ if [ "$QUICK" = 1 ]; then
 else
 	d_cycles=20000 d_warm=20000 d_rounds=15 d_fcycles=2000 d_frounds=3 d_loss=10
 	d_bursts=100 d_size=1000 d_srounds=4 d_sandboxes=1000 d_zombies=10000
-	d_scrounds=3 d_startups=10 d_idle=10 d_bound=5000
+	d_scrounds=5 d_startups=10 d_idle=10 d_bound=5000
 	DOC=${BENCH_DOC:-docs/benchmarks.md}
 fi
 CYCLES=${BENCH_CYCLES:-$d_cycles}
