@@ -20,7 +20,9 @@ set -u
 kernel=$1 initrd=$2 dir=$3
 mkdir -p "$dir"
 rm -f "$dir/results.txt" "$dir/console.log" "$dir/qemu.log"
-# Timing matters: the scenarios allow 3 ms of slack on a measured latency.
+# Timing matters: the scenarios allow a blocked waiter 10 ms to wake on the
+# host, 50 ms here (RW_WAKEUP_MS, set by guest.sh); most latencies stay 1-2 ms
+# over the injected delay.
 # - One vCPU: with two, wake-ups across vCPUs took 5-20 ms under TCG.
 # - clocksource=hpet: TCG's TSC is the host's raw TSC, which this host's own
 #   kernel calls unstable; with it the guest's clock drifted from its timers
