@@ -50,7 +50,16 @@ PAUSE_CFLAGS := -Os $(if $(SANITIZE),,-static) $(WARN) -std=gnu11 -D_GNU_SOURCE 
 PAUSE_LDFLAGS := -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,norelro \
 	-Wl,-z,noseparate-code -Wl,--hash-style=gnu -s
 
-$(OUTPUT)/pause: user/pause.c | $(OUTPUT)
+# The command line is kept in pause.cmd so that pause is rebuilt when it
+# changes: built before musl-tools is installed, pause takes glibc's 700 KB
+# fallback, and the file's date alone would keep it once musl-gcc appears.
+PAUSE_CMD := $(PAUSE_CC) $(PAUSE_CFLAGS) $(EXTRA_CFLAGS) $(PAUSE_LDFLAGS)
+ifneq ($(PAUSE_CMD),$(file <$(OUTPUT)/pause.cmd))
+$(shell mkdir -p $(OUTPUT))
+$(file >$(OUTPUT)/pause.cmd,$(PAUSE_CMD))
+endif
+
+$(OUTPUT)/pause: user/pause.c $(OUTPUT)/pause.cmd | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(PAUSE_CC) $(PAUSE_CFLAGS) $(EXTRA_CFLAGS) $< -o $@ $(PAUSE_LDFLAGS)
 	$(Q)$(STRIP) -R .comment -R .note -R .eh_frame -R .eh_frame_hdr $@ 2>/dev/null || true
