@@ -61,7 +61,7 @@ endif
 
 $(OUTPUT)/pause: user/pause.c $(OUTPUT)/pause.cmd | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(PAUSE_CC) $(PAUSE_CFLAGS) $(EXTRA_CFLAGS) $< -o $@ $(PAUSE_LDFLAGS)
+	$(Q)$(PAUSE_CMD) $< -o $@
 	$(Q)$(STRIP) -R .comment -R .note -R .eh_frame -R .eh_frame_hdr $@ 2>/dev/null || true
 
 $(OUTPUT):
