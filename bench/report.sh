@@ -308,6 +308,16 @@ and the lines the programs push out of the loop's cache), and it moves with
 the machine's load. With a real \`fork()\` the same programs cost the
 percentages of the table above.
 
+**Not the wait syscalls' entry side.** The tracepoint programs at the wait
+syscalls put every system call of the machine on the kernel's slower
+syscall path. Measured by hand on 2026-12-05 (not part of \`make bench\`):
+without the \`sys_enter_waitid\` program (its arguments read from the saved
+registers at the exit instead, as reapwatch does already for a wait in
+progress when it attaches), 40 interleaved rounds of the loop under
+\`stats\` gave cycle times of 0.995 (CPU) and 1.004 (wall) of those with
+it (medians of same-round ratios): no measurable difference, so the
+program stays (it is portable; the registers are x86 only).
+
 EOF
 }
 
