@@ -108,22 +108,19 @@ fi
 # A pause built before musl-gcc was there (glibc's fallback) is rebuilt
 # once it is: the Makefile keeps the command line, not only the file date.
 t=rebuilt_when_compiler_changes
+mk() { make -s -C "$TOP" OUTPUT="$T/out" "$T/out/pause" "$@" >"$T/$t.out" 2>&1; }
 if [ -n "${PAUSE_BIN:-}${RW_BUILD:-}" ]; then
 	skip $t "about the tree's default build, not another one"
 elif ! command -v musl-gcc >/dev/null; then
 	skip $t "needs musl-gcc"
+elif ! mk PAUSE_CC=cc; then
+	fail $t "glibc build: $(tail -n 3 "$T/$t.out")"
+elif s1=$(stat -c %s "$T/out/pause") && ! mk; then
+	fail $t "musl build: $(tail -n 3 "$T/$t.out")"
+elif s2=$(stat -c %s "$T/out/pause") && [ "$s2" -gt 16384 ]; then
+	fail $t "$s2 bytes after the switch (glibc: $s1)"
 else
-	mk() { make -s -C "$TOP" OUTPUT="$T/out" "$T/out/pause" "$@" >"$T/$t.out" 2>&1; }
-	if ! mk PAUSE_CC=cc; then fail $t "glibc build: $(tail -n 3 "$T/$t.out")"
-	else
-		s1=$(stat -c %s "$T/out/pause")
-		if ! mk; then fail $t "musl build: $(tail -n 3 "$T/$t.out")"
-		else
-			s2=$(stat -c %s "$T/out/pause")
-			if [ "$s2" -gt 16384 ]; then fail $t "$s2 bytes after the switch (glibc: $s1)"
-			else ok "$t ($s1 -> $s2 bytes)"; fi
-		fi
-	fi
+	ok "$t ($s1 -> $s2 bytes)"
 fi
 
 t=version_anywhere
