@@ -318,6 +318,20 @@ progress when it attaches), 40 interleaved rounds of the loop under
 it (medians of same-round ratios): no measurable difference, so the
 program stays (it is portable; the registers are x86 only).
 
+**Half of the floor at the wait is the slow syscall path itself.** Also by
+hand on 2026-12-06, 200 interleaved rounds of the loop (medians of
+same-round ratios to nothing attached): an empty program at
+\`sys_exit_getppid\`, a system call the loop never makes, slowed it
+by +1.0 % of CPU time (265 ns per cycle); the same empty program at
+\`sys_exit_wait4\` by +1.8 % (542 ns). Any syscall tracepoint puts every
+system call of every task on the kernel's slower path; the one at the
+wait adds the perf record the kernel fills before it runs the program. A
+system call costs ~1.1 µs on this VM (a \`getuid()\` loop), ~50 ns more on
+the slow path, and the loop makes three a cycle. No tracepoint runs in
+the reaper while it releases the zombie (\`release_task()\`), and fentry is
+refused here, so the wait's tracepoint stays: a tool that must see who
+reaps pays this, whatever its program does.
+
 EOF
 }
 
