@@ -367,6 +367,10 @@ leaves_nothing() {
 		fail "$t" "not what reapwatch holds: $np progs, $nm maps, $nl links: $(tr '\n' ' ' <"$T/$t.names")"
 		kill -KILL "$p"; return
 	fi
+	# Only serve runs the sweep iterator; the others need not load it.
+	if grep -q ' mark_live$' "$T/$t.names"; then
+		fail "$t" "holds serve's sweep iterator (mark_live)"; kill -KILL "$p"; return
+	fi
 	kill -"$sig" "$p"
 	exit_status "$p" 30
 	want=0; [ "$sig" = KILL ] && want=137

@@ -148,6 +148,8 @@ static struct reapwatch_bpf *open_configured(const struct rw_load_opts *o, bool 
 	bpf_program__set_autoload(skel->progs.handle_free, rdonly_cast);
 	bpf_program__set_autoload(skel->progs.handle_free_probe, !rdonly_cast);
 	bpf_program__set_autoattach(skel->progs.seed_zombies, false);
+	/* Only serve sweeps: the others need not pay for its verification. */
+	bpf_program__set_autoload(skel->progs.mark_live, o->sweeps);
 	bpf_program__set_autoattach(skel->progs.mark_live, false);
 	return skel;
 }

@@ -20,6 +20,7 @@ struct rw_load_opts {
 	struct rw_filter filter;
 	__u64 ringbuf_bytes;  /* power of two, >= page size; 0: default */
 	bool aggregate_only;  /* no per-event output (in-kernel aggregation) */
+	bool sweeps;          /* rw_sweep_mark() will be called (serve) */
 	bool no_exact;        /* do not try fentry/release_task */
 	bool verbose;         /* let libbpf print */
 };

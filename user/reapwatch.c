@@ -571,6 +571,7 @@ static int cmd_serve(struct cli *cli)
 	cli->serve.duration_s = cli->duration_s;
 	cli->serve.verbose = cli->load.verbose;
 	cli->load.aggregate_only = true;
+	cli->load.sweeps = true;
 	srv = rw_serve_new(&cli->serve, errbuf, sizeof(errbuf));
 	if (!srv) {
 		fprintf(stderr, "reapwatch: %s\n", errbuf);
