@@ -1603,18 +1603,25 @@ int seed_zombies(struct bpf_iter__task *ctx)
  * live process is moved to the current generation. An entry left behind
  * for two sweeps is a process gone for good, whose counts user space then
  * folds into its series and frees. Threads count: a thread group whose
- * leader has exited still reaps through its other threads. */
+ * leader has exited still reaps through its other threads. So does the
+ * entry of the release backstop's reaps by this pid, whose reaper was not
+ * known (start 0, pidns 0): a namespace torn down with zombies leaves one
+ * per dead init. */
 SEC("iter/task")
 int mark_live(struct bpf_iter__task *ctx)
 {
 	struct task_struct *t = ctx->task;
-	struct rw_reaper_key k;
+	struct rw_reaper_key k, unknown = {};
 	__u64 *gen;
 
 	if (!t || t->exit_state)
 		return 0;
 	k = reaper_key(t, t->tgid);
 	gen = bpf_map_lookup_elem(&reapers, &k);
+	if (gen)
+		*gen = sweep_gen;
+	unknown.tgid = t->tgid;
+	gen = bpf_map_lookup_elem(&reapers, &unknown);
 	if (gen)
 		*gen = sweep_gen;
 	gen = bpf_map_lookup_elem(&orphaners, &k);

@@ -40,6 +40,7 @@
 #define RESCAN_NS 10000000000ull       /* unknown or dead namespaces: every 10 s */
 #define SWEEP_NS 1000000000ull         /* sweep for exited reapers at most every 1 s:
 					  ~0.7 us per task on the node */
+#define UNKNOWN_GONE_SWEEPS 22         /* >= 21 s: see entry_gone() */
 
 struct key_slot {
 	struct rw_reaper_key key;
@@ -625,13 +626,17 @@ static void add_counts(__u64 *slots, __u64 *sum_ns, __u64 *orphans,
 
 /*
  * An entry whose process was not seen alive at the last two sweeps: the
- * process is gone, and so is any update in flight when it went. Entries of
- * reaps by an unknown reaper (pidns 0, one per reaper pid) are never seen
- * alive: they stay, as they may still be counted into.
+ * process is gone, and so is any update in flight when it went. Reaps by
+ * an unknown reaper (pidns 0, one entry per reaper pid) are counted by the
+ * release backstop, an RCU callback that the kernel may batch for up to
+ * 10 s (lazy RCU) after the reap: their entries wait UNKNOWN_GONE_SWEEPS
+ * sweeps, at least 1 s apart, so that none is still to come.
  */
 static bool entry_gone(const struct rw_reaper_key *k, __u64 live_gen, long long gen)
 {
-	return gen > 0 && k->pidns && live_gen && live_gen + 2 <= (__u64)gen;
+	__u64 after = k->pidns ? 2 : UNKNOWN_GONE_SWEEPS;
+
+	return gen > 0 && live_gen && live_gen + after <= (__u64)gen;
 }
 
 /* Free the entries of exited processes: the reapers' counts are in their
