@@ -15,7 +15,7 @@
 RW=$B/reapwatch
 T=$(mktemp -d "${TMPDIR:-/tmp}/reapwatch-serve.XXXXXX")
 POD=rwserve$$
-RW_PIDS='' PROM_PID='' HOLD_PID='' SB2_UNSHARE='' RW_WRAP='' DYING_INIT=''
+RW_PIDS='' PROM_PID='' HOLD_PID='' SB2_UNSHARE='' RW_WRAP='' DYING_INIT='' FORGET_CG=''
 
 cleanup() {
 	for p in $RW_PIDS $PROM_PID; do kill -TERM "$p" 2>/dev/null; done
@@ -30,6 +30,10 @@ cleanup() {
 		wait "$SB2_UNSHARE" 2>/dev/null
 	fi
 	for p in $RW_PIDS $PROM_PID; do wait "$p" 2>/dev/null; done
+	if [ -n "$FORGET_CG" ]; then
+		kill -KILL $(cat "$FORGET_CG/cgroup.procs" 2>/dev/null) 2>/dev/null
+		wait_for 10 rmdir "$FORGET_CG"
+	fi
 	pm_cleanup
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 	[ -n "${SB_LOG:-}" ] && rm -f "$SB_LOG"
@@ -104,6 +108,9 @@ cli() {
 	expect_rc 2 "invalid --listen" "$RW" serve --listen 127.0.0.1:65536 || return
 	expect_rc 2 "invalid --listen" "$RW" serve --listen '[::1:9742' || return
 	expect_rc 2 "invalid --max-sandboxes" "$RW" serve --max-sandboxes 0 || return
+	expect_rc 2 "invalid --forget-after" "$RW" serve --forget-after -1 || return
+	expect_rc 2 "invalid --forget-after" "$RW" serve --forget-after 604801 || return
+	expect_rc 2 "does not apply" "$RW" stats --forget-after 1 || return
 	expect_rc 2 "does not apply" "$RW" serve --json || return
 	expect_rc 2 "does not apply" "$RW" stats --listen 127.0.0.1:1 || return
 	expect_rc 2 "no cgroup of pod '0b6b7e2c-95d4-4a43-b5a6-1b6f4c4c8f3e'" \
@@ -369,6 +376,48 @@ dying_init_ready() {
 	z=$(awk '{ print $1 }' "/proc/$DYING_INIT/task/$DYING_INIT/children" 2>/dev/null)
 	[ -n "$z" ] && [ "$(awk '{ print $3 }' "/proc/$z/stat" 2>/dev/null)" = Z ]
 }
+
+# Sandboxes come and go, with room for two label sets: the host's (unshare
+# reaps each sandbox's pause) and one more. A sandbox whose init died is
+# forgotten --forget-after (1 s here) after it was seen dead: its series
+# leave /metrics and the next sandbox gets series of its own, not "other".
+# Everything runs in a cgroup of its own, the filter: no other process's
+# namespace takes the room.
+forget_dead() {
+	FORGET_CG=/sys/fs/cgroup/pids/rwtest-forget-$$
+	mkdir "$FORGET_CG" || no "cannot make $FORGET_CG" || return
+	rw_start forget --cgroup "$FORGET_CG" --max-sandboxes 2 --forget-after 1 || return
+	F=$RW_PORT
+	for round in 1 2; do
+		in_forget_cg unshare --pid --fork --mount-proc "$B/pause" -l 2>/dev/null &
+		fd_unshare=$!
+		wait_for 10 forget_pause_up "$fd_unshare" || no "round $round: pause did not come up" || return
+		ns=$(inode "$FORGET_PAUSE")
+		(in_forget_cg nsenter -t "$FORGET_PAUSE" -p -m -- /bin/sh -c 'true & wait') ||
+			no "round $round: nsenter failed" || return
+		wait_for 10 has "$F" "reapwatch_reaps_total{pidns=\"$ns\"} 1" ||
+			no "round $round: $(scrape "$F" | grep '^reapwatch_reaps_total' | tr '\n' ' ')" || return
+		kill -TERM "$FORGET_PAUSE"
+		wait "$fd_unshare" || no "round $round: pause exited $?" || return
+		wait_for 30 forgotten "$F" "$ns" ||
+			no "round $round: still $(scrape "$F" | grep -F "pidns=\"$ns\"" | head -n 3 | tr '\n' ' ')" || return
+	done
+	# the host reaped, each round: pause (unshare), sh (nsenter), unshare
+	# and nsenter (this shell)
+	for line in 'reapwatch_sandboxes_forgotten_total 2' 'reapwatch_sandboxes_overflowed_total 0' \
+		"reapwatch_reaps_total{pidns=\"$HOST\"} 8"; do
+		has "$F" "$line" || no "want '$line': $(scrape "$F" | grep -F "${line%% *}" | tr '\n' ' ')" || return
+	done
+}
+# in_forget_cg CMD...: become CMD, in the test's cgroup (in a subshell, or
+# in the background: $! is then CMD's pid)
+in_forget_cg() { exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$FORGET_CG" "$@"; }
+forget_pause_up() {
+	FORGET_PAUSE=$(awk '{ print $1 }' "/proc/$1/task/$1/children" 2>/dev/null)
+	[ -n "$FORGET_PAUSE" ] && [ "$(cat "/proc/$FORGET_PAUSE/comm" 2>/dev/null)" = pause ]
+}
+# forgotten PORT PIDNS: /metrics has no series of PIDNS
+forgotten() { scrape "$1" >"$T/forget.txt" && ! grep -qF "pidns=\"$2\"" "$T/forget.txt"; }
 
 bpf_cost() {
 	have_prom || return
@@ -676,7 +725,7 @@ pm_down() {
 		no "$(scrape "$P" | grep '^reapwatch_zombies' | tr '\n' ' ')" || return
 }
 
-t "serve: command line: --listen, --max-sandboxes, --pod/--container errors, exit 2" cli
+t "serve: command line: --listen, --max-sandboxes, --forget-after, --pod/--container errors, exit 2" cli
 t "serve: loads on a sandbox's pid namespace, keeps only CAP_BPF and CAP_SYS_PTRACE; busy port: exit 1" start
 t "serve: text passes promtool; OpenMetrics on request (# EOF); HEAD" formats
 t "serve: a real Prometheus scrapes it every second" prom_up
@@ -687,6 +736,7 @@ t "serve: totals and histogram buckets match the scenario exactly" totals
 t "serve: 5000 reapers come and go: their entries freed, their counts kept exactly" reaper_churn
 t "serve: a reaper whose main thread exited keeps its entry while it reaps on" threaded_reaper
 t "serve: a dead init's zombie, reaped by the kernel: counted to unknown, its entry freed" unknown_reaper
+t "serve: a dead sandbox's series are dropped --forget-after later, its room reused" forget_dead
 t "serve: BPF run time and count per program (--bpf-stats)" bpf_cost
 t "serve: garbage, oversized and malformed requests: 4xx or closed, keeps serving" garbage
 t "serve: 50 scrapes with 150 idle connections; 400 over the limit; recovers" concurrent

@@ -243,6 +243,10 @@ int rw_prom_write(FILE *f, const struct rw_prom *p, bool om)
 	       "Sandboxes (pid namespaces) summed into pidns other, over the bound.");
 	sample_u64(f, "reapwatch_sandboxes_overflowed", "_total", &none, NULL, NULL,
 		   p->sandboxes_overflowed);
+	family(f, om, "reapwatch_sandboxes_forgotten", COUNTER,
+	       "Sandboxes whose init died --forget-after ago: their series were dropped.");
+	sample_u64(f, "reapwatch_sandboxes_forgotten", "_total", &none, NULL, NULL,
+		   p->sandboxes_forgotten);
 
 	family(f, om, "reapwatch_bpf_stats_enabled", GAUGE,
 	       "1 when BPF run time is counted (kernel.bpf_stats_enabled, or --bpf-stats).");

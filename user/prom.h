@@ -56,6 +56,7 @@ struct rw_prom {
 	__u64 reapers_retired;        /* entries of exited reapers, folded and freed */
 	unsigned max_sandboxes;
 	__u64 sandboxes_overflowed;
+	__u64 sandboxes_forgotten;    /* dead ones whose series were dropped */
 	int bpf_stats;                /* kernel.bpf_stats_enabled: 1, 0, -1 unknown */
 	const struct rw_prom_series *series;
 	size_t nseries;

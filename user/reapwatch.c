@@ -101,6 +101,8 @@ static const char usage_text[] =
 	"                        :PORT for every address, port 0 for any free port)\n"
 	"      --max-sandboxes N sandboxes with series of their own (default 256); the\n"
 	"                        rest are summed into pidns=\"other\"\n"
+	"      --forget-after SECONDS  drop a sandbox's series this long after its\n"
+	"                        init died (default 300)\n"
 	"      --bpf-stats       count the BPF programs' run time while serving\n"
 	"                        (BPF_ENABLE_STATS: needs CAP_SYS_ADMIN)\n"
 	"Options of report:\n"
@@ -146,7 +148,7 @@ static const char *const cmd_opts[] = {
 	[CMD_STATS] = "jpNCUKdbXvhLPtiEo",
 	[CMD_RECORD] = "pNCUKdbXvho",
 	[CMD_REPORT] = "jLPtSh",
-	[CMD_SERVE] = "pNCUKdXvhlMB",
+	[CMD_SERVE] = "pNCUKdXvhlMBF",
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -234,6 +236,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "container", required_argument, NULL, 'K' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "max-sandboxes", required_argument, NULL, 'M' },
+		{ "forget-after", required_argument, NULL, 'F' },
 		{ "bpf-stats", no_argument, NULL, 'B' },
 		{ "attribute", no_argument, NULL, 'a' },
 		{},
@@ -243,6 +246,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 
 	cli->live.leak_after_ns = 1000000000ull;
 	cli->live.top = 20;
+	cli->serve.forget_after_ns = RW_SERVE_DEFAULT_FORGET_S * 1000000000ull;
 	while ((opt = getopt_long(argc, argv, "+jp:d:b:vhPt:i:Eo:a", longopts, NULL)) != -1) {
 		if (opt != '?' && !strchr(cmd_opts[cli->cmd], opt))
 			return usage_error("option '%s' does not apply to this command",
@@ -296,6 +300,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			if (!parse_ulong(optarg, 1, 65536, &v))
 				return usage_error("invalid --max-sandboxes '%s' (1 to 65536)", optarg);
 			cli->serve.max_sandboxes = v;
+			break;
+		case 'F':
+			if (!parse_secs(optarg, 7 * 24 * 3600, &v))
+				return usage_error("invalid --forget-after '%s' (seconds, 0 to 604800)",
+						   optarg);
+			cli->serve.forget_after_ns = v;
 			break;
 		case 'B':
 			cli->serve.bpf_stats = true;

@@ -38,6 +38,7 @@
 #define MAX_PROGS 32
 #define ALIVE_CHECK_NS 1000000000ull   /* re-check a known init at most every 1 s */
 #define RESCAN_NS 10000000000ull       /* unknown or dead namespaces: every 10 s */
+#define FORGET_CHECK_NS 10000000000ull /* any sandbox's init: checked every 10 s to forget it */
 #define SWEEP_NS 1000000000ull         /* sweep for exited reapers at most every 1 s:
 					  ~0.7 us per task on the node */
 #define UNKNOWN_GONE_SWEEPS 22         /* >= 21 s: see entry_gone() */
@@ -64,8 +65,15 @@ struct ns_slot {
 	bool found;   /* sb holds its init (maybe dead since: see dead) */
 	bool dead;
 	int series;   /* -1: not decided yet */
-	__u64 checked_ns;
+	bool forget;  /* gone long enough: dropped at this look (forget_dead()) */
+	__u64 checked_ns; /* if not found or dead: since when, as far as we know */
 	struct rw_sandbox sb;
+};
+
+/* Whose a series is, to forget it once its sandbox is gone. */
+struct series_owner {
+	__u32 pidns;    /* 0: other, unknown (never forgotten) */
+	__u64 lost_ns;  /* when its namespace slot went to another init; 0: not */
 };
 
 struct prog {
@@ -84,6 +92,7 @@ struct rw_server {
 	/* owned by the MHD thread from rw_serve_run on */
 	struct rw_prom_series *series;
 	struct retired *retired; /* by series, cap_series of them */
+	struct series_owner *owner; /* by series too */
 	size_t nseries, cap_series;
 	unsigned own;       /* series counted against the bound */
 	int other, unknown; /* series indices, -1 until needed */
@@ -94,6 +103,7 @@ struct rw_server {
 	__u64 scan_ns;      /* the last /proc scan */
 	__u64 snap_ns;      /* the last snapshot */
 	__u64 sweep_ns;     /* the last sweep */
+	__u64 forget_ns;    /* the last look for dead sandboxes */
 	struct rw_prom prom;
 	struct prog progs[MAX_PROGS];
 	struct rw_prom_prog prog_stats[MAX_PROGS];
@@ -249,6 +259,7 @@ void rw_serve_free(struct rw_server *s)
 		close(s->stats_fd);
 	free(s->series);
 	free(s->retired);
+	free(s->owner);
 	free(s->keys);
 	free(s->ns);
 	free(s);
@@ -486,6 +497,7 @@ static int series_for(struct rw_server *s, const char *pidns, const struct ns_sl
 		size_t ncap = s->cap_series ? 2 * s->cap_series : 16;
 		struct rw_prom_series *nv = realloc(s->series, ncap * sizeof(*nv));
 		struct retired *nr;
+		struct series_owner *no;
 
 		if (!nv)
 			return -1;
@@ -493,10 +505,17 @@ static int series_for(struct rw_server *s, const char *pidns, const struct ns_sl
 		nr = realloc(s->retired, ncap * sizeof(*nr));
 		if (!nr)
 			return -1;
-		memset(nr + s->cap_series, 0, (ncap - s->cap_series) * sizeof(*nr));
 		s->retired = nr;
+		no = realloc(s->owner, ncap * sizeof(*no));
+		if (!no)
+			return -1;
+		s->owner = no;
 		s->cap_series = ncap;
 	}
+	memset(&s->retired[s->nseries], 0, sizeof(s->retired[0]));
+	memset(&s->owner[s->nseries], 0, sizeof(s->owner[0]));
+	if (!special && n)
+		s->owner[s->nseries].pidns = n->pidns;
 	p = &s->series[s->nseries];
 	memset(p, 0, sizeof(*p));
 	snprintf(p->pidns, sizeof(p->pidns), "%s", pidns);
@@ -688,6 +707,129 @@ static void free_gone(struct rw_server *s, int rfd, long long gen)
 	free(dead);
 }
 
+/* --- forgetting dead sandboxes ---------------------------------------------------- */
+
+/* Has @n's namespace been gone (its init dead, or none found) for
+ * --forget-after? A live one's init is looked at every FORGET_CHECK_NS. */
+static bool ns_gone(const struct rw_server *s, struct ns_slot *n, __u64 now)
+{
+	if (!n->checked_ns)
+		n->checked_ns = now; /* made during this snapshot */
+	if (n->found && !n->dead && now - n->checked_ns >= FORGET_CHECK_NS) {
+		n->dead = !rw_sandbox_alive(&n->sb);
+		n->checked_ns = now;
+	}
+	return (!n->found || n->dead) && now - n->checked_ns >= s->o.forget_after_ns;
+}
+
+/* Should series @i go? @held: something still counts into it. */
+static bool series_gone(struct rw_server *s, size_t i, const bool *held, __u64 now)
+{
+	struct series_owner *o = &s->owner[i];
+	struct ns_slot *n;
+
+	if (!o->pidns)
+		return false;
+	n = ns_get(s, o->pidns, false);
+	if (n && n->series == (int)i) {
+		if (held[i])
+			n->forget = false; /* the slot stays with its series */
+		return n->forget;
+	}
+	/* Its slot went to another init of the same inode, or was dropped. */
+	if (!o->lost_ns)
+		o->lost_ns = now;
+	return !held[i] && now - o->lost_ns >= s->o.forget_after_ns;
+}
+
+/* The namespace table again, series indices renumbered by @to, without
+ * the slots to forget (kept if out of memory: they go at the next look). */
+static void rebuild_ns(struct rw_server *s, const int *to)
+{
+	struct ns_slot *nv;
+
+	for (size_t j = 0; j < s->cap_ns; j++)
+		if (s->ns[j].used && s->ns[j].series >= 0)
+			s->ns[j].series = to[s->ns[j].series];
+	nv = calloc(s->cap_ns, sizeof(*nv));
+	if (!nv)
+		return;
+	s->nns = 0;
+	for (size_t j = 0; j < s->cap_ns; j++) {
+		struct ns_slot *n = &s->ns[j];
+
+		if (!n->used || n->forget)
+			continue;
+		nv[ns_index(nv, s->cap_ns, n->pidns)] = *n;
+		s->nns++;
+	}
+	free(s->ns);
+	s->ns = nv;
+}
+
+/*
+ * Forget the sandboxes whose init died --forget-after ago or more: their
+ * series leave /metrics (Prometheus then marks them stale) and no longer
+ * count against --max-sandboxes, so that on a node where pods come and go
+ * new ones keep getting series of their own. Namespaces over the bound or
+ * without a known init are forgotten alike: the table of namespaces does
+ * not fill either. A series that an entry of the reapers map or a zombie
+ * still counts into stays until they are gone.
+ */
+static void forget_dead(struct rw_server *s, __u64 now)
+{
+	size_t n = s->nseries, kept = 0;
+	bool *held = calloc(n + 1, sizeof(*held)), any = false;
+	int *to = calloc(n + 1, sizeof(*to));
+
+	if (!held || !to)
+		goto out;
+	for (size_t k = 0; k < s->cap_keys; k++)
+		if (s->keys[k].used && !s->keys[k].freed && s->keys[k].series >= 0)
+			held[s->keys[k].series] = true;
+	for (size_t i = 0; i < n; i++)
+		held[i] |= s->series[i].zombies > 0;
+	for (size_t j = 0; j < s->cap_ns; j++) {
+		if (s->ns[j].used) {
+			s->ns[j].forget = ns_gone(s, &s->ns[j], now);
+			any |= s->ns[j].forget;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (series_gone(s, i, held, now)) {
+			to[i] = -1;
+			s->own--;
+			s->prom.sandboxes_forgotten++;
+			any = true;
+			continue;
+		}
+		to[i] = kept;
+		if (kept != i) {
+			s->series[kept] = s->series[i];
+			s->retired[kept] = s->retired[i];
+			s->owner[kept] = s->owner[i];
+		}
+		kept++;
+	}
+	if (!any)
+		goto out;
+	s->nseries = kept;
+	if (s->other >= 0)
+		s->other = to[s->other];
+	if (s->unknown >= 0)
+		s->unknown = to[s->unknown];
+	for (size_t k = 0; k < s->cap_keys; k++)
+		if (s->keys[k].used && s->keys[k].series >= 0)
+			s->keys[k].series = to[s->keys[k].series];
+	if (s->cap_ns)
+		rebuild_ns(s, to);
+	if (s->cap_keys) /* without the freed keys, whose series may be gone */
+		rehash_keys(s, s->cap_keys);
+out:
+	free(held);
+	free(to);
+}
+
 static void snapshot(struct rw_server *s)
 {
 	__u64 now = mono_ns();
@@ -741,6 +883,10 @@ static void snapshot(struct rw_server *s)
 		free_gone(s, fd, gen);
 	/* Counted in place: no copy of the zombies per scrape. */
 	rw_kstats_each_zombie(s->l, s->o.tgid, false, now, count_zombie, &zc);
+	if (!s->forget_ns || now - s->forget_ns >= SWEEP_NS) {
+		s->forget_ns = now;
+		forget_dead(s, now);
+	}
 	s->prom.exits = rw_counter(s->l, RW_C_EXITS);
 	s->prom.lost_ringbuf = rw_counter(s->l, RW_C_LOST);
 	s->prom.lost_untracked = rw_counter(s->l, RW_C_UNTRACKED);

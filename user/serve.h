@@ -18,6 +18,7 @@
 #define RW_SERVE_DEFAULT_PORT 9742
 #define RW_SERVE_DEFAULT_LISTEN "127.0.0.1:9742"
 #define RW_SERVE_DEFAULT_MAX_SANDBOXES 256
+#define RW_SERVE_DEFAULT_FORGET_S 300  /* a dead sandbox's series stay 5 min */
 #define RW_SERVE_MAX_CONNECTIONS 256   /* concurrent; more are closed at once */
 #define RW_SERVE_IDLE_TIMEOUT_S 10     /* a connection idle this long is closed */
 #define RW_SERVE_CONN_MEMORY 16384     /* per connection: request line + headers */
@@ -26,6 +27,7 @@
 struct rw_serve_opts {
 	const char *listen;       /* "ADDR:PORT"; NULL: RW_SERVE_DEFAULT_LISTEN */
 	unsigned max_sandboxes;   /* sandboxes with series of their own; 0: default */
+	__u64 forget_after_ns;    /* a dead sandbox's series stay this long */
 	__u32 tgid;               /* the -p filter, for the zombies (user side) */
 	bool bpf_stats;           /* hold BPF_ENABLE_STATS while serving */
 	long duration_s;          /* 0: until stopped */
