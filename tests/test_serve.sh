@@ -58,6 +58,8 @@ done
 # --- helpers ------------------------------------------------------------------
 
 inode() { readlink "/proc/$1/ns/pid" | tr -dc 0-9; }
+# first_child PID: the pid of PID's first child, if any
+first_child() { awk '{ print $1 }' "/proc/$1/task/$1/children" 2>/dev/null; }
 
 started() { grep -q '^reapwatch: serving http://' "$1" || ! kill -0 "$2" 2>/dev/null; }
 
@@ -371,9 +373,9 @@ unknown_reaper() {
 }
 # dying_init_ready UNSHARE: its child (the namespace's init, sleep) holds a zombie
 dying_init_ready() {
-	DYING_INIT=$(awk '{ print $1 }' "/proc/$1/task/$1/children" 2>/dev/null)
+	DYING_INIT=$(first_child "$1")
 	[ -n "$DYING_INIT" ] && [ "$(cat "/proc/$DYING_INIT/comm" 2>/dev/null)" = sleep ] || return 1
-	z=$(awk '{ print $1 }' "/proc/$DYING_INIT/task/$DYING_INIT/children" 2>/dev/null)
+	z=$(first_child "$DYING_INIT")
 	[ -n "$z" ] && [ "$(awk '{ print $3 }' "/proc/$z/stat" 2>/dev/null)" = Z ]
 }
 
@@ -413,7 +415,7 @@ forget_dead() {
 # in the background: $! is then CMD's pid)
 in_forget_cg() { exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$FORGET_CG" "$@"; }
 forget_pause_up() {
-	FORGET_PAUSE=$(awk '{ print $1 }' "/proc/$1/task/$1/children" 2>/dev/null)
+	FORGET_PAUSE=$(first_child "$1")
 	[ -n "$FORGET_PAUSE" ] && [ "$(cat "/proc/$FORGET_PAUSE/comm" 2>/dev/null)" = pause ]
 }
 # forgotten PORT PIDNS: /metrics has no series of PIDNS
@@ -630,7 +632,7 @@ print(",".join("+" + x.lower() for x in sc["capabilities"]["add"]))
 PY
 
 sb2_found() {
-	SB2_PAUSE=$(awk '{ print $1 }' "/proc/$SB2_UNSHARE/task/$SB2_UNSHARE/children" 2>/dev/null)
+	SB2_PAUSE=$(first_child "$SB2_UNSHARE")
 	[ -n "$SB2_PAUSE" ] && [ "$(cat "/proc/$SB2_PAUSE/comm" 2>/dev/null)" = pause ] &&
 		[ "$(awk '/^Uid:/ { print $2 }' "/proc/$SB2_PAUSE/status")" = 65534 ]
 }
