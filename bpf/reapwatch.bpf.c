@@ -61,10 +61,14 @@ const volatile __u64 wakeup_bytes = 0;
  * plain loads that read 0 at a bad address. Kernels >= 6.2. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
-/* Loss is never silent: user space reads and prints these (enum rw_counter). */
-__u64 counters[RW_C_MAX] = {};
+/* Loss is never silent: user space reads and prints these (enum rw_counter),
+ * summed over the rows. Atomic still: rows are shared past RW_COUNTER_ROWS
+ * CPUs, and the backstop's RCU callback can interrupt a run on its CPU. */
+__u64 counters[RW_COUNTER_ROWS][RW_C_MAX] __attribute__((aligned(64))) = {};
+_Static_assert(sizeof(counters[0]) == 64, "a row of counters is one cache line");
 
-#define count(c) __sync_fetch_and_add(&counters[c], 1)
+#define count(c) \
+	__sync_fetch_and_add(&counters[bpf_get_smp_processor_id() % RW_COUNTER_ROWS][c], 1)
 
 /* Slots of the spill part in use: while 0, user space reads only the
  * recent part of "zombies". */

@@ -104,6 +104,11 @@ enum rw_counter {
 	RW_C_MAX,
 };
 
+/* The counters are kept in a row (one cache line) per CPU, CPU % this, and
+ * user space adds the rows up: one line written by every CPU's exits and
+ * reaps bounced between them (measured: docs/benchmarks.md). */
+#define RW_COUNTER_ROWS 64
+
 /* A process between its exit and its reap: one slot (one cache line) of the
  * array map "zombies", found by its global pid. The table has two parts:
  *  - the first RW_RECENT_SLOTS slots, one per pid % RW_RECENT_SLOTS: the

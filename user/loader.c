@@ -267,7 +267,11 @@ int rw_consume(struct rw_loader *l)
 
 __u64 rw_counter(const struct rw_loader *l, enum rw_counter c)
 {
-	return __atomic_load_n(&l->skel->bss->counters[c], __ATOMIC_RELAXED);
+	__u64 sum = 0;
+
+	for (int row = 0; row < RW_COUNTER_ROWS; row++)
+		sum += __atomic_load_n(&l->skel->bss->counters[row][c], __ATOMIC_RELAXED);
+	return sum;
 }
 
 /* Run a task iterator to its end: the lines it printed, or -errno. */
