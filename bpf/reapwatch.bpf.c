@@ -564,23 +564,38 @@ static __always_inline struct proc_state *spill_slot(__u32 i)
 	return bpf_map_lookup_elem(&zombies, &i);
 }
 
+/* pid % PENDING_WAYS picks the part of "pending" that holds a pid's bit,
+ * so that the bits of consecutive pids are in different cache lines:
+ * processes forked one after another often exit at once on different CPUs,
+ * and one word for them all bounced between those CPUs (measured:
+ * docs/benchmarks.md). Within a part the bits follow the pids, so the few
+ * lines in use stay in cache. */
+#define PENDING_WAYS 8
+#define PENDING_WAY_WORDS (RW_PENDING_WORDS / PENDING_WAYS)
+
 static __always_inline __u64 *pending_word(__u32 tgid)
 {
-	__u32 i = (tgid >> 6) & (RW_PENDING_WORDS - 1);
+	__u32 i = tgid % PENDING_WAYS * PENDING_WAY_WORDS +
+		  tgid / PENDING_WAYS / 64 % PENDING_WAY_WORDS;
 
 	return bpf_map_lookup_elem(&pending, &i);
+}
+
+static __always_inline __u64 pending_bit(__u32 tgid)
+{
+	return 1ull << (tgid / PENDING_WAYS % 64);
 }
 
 static __always_inline bool is_pending(__u32 tgid)
 {
 	__u64 *w = pending_word(tgid);
 
-	return w && (*w >> (tgid & 63)) & 1;
+	return w && (*w & pending_bit(tgid));
 }
 
 static __always_inline void set_pending(__u32 tgid, bool on)
 {
-	__u64 *w = pending_word(tgid), bit = 1ull << (tgid & 63);
+	__u64 *w = pending_word(tgid), bit = pending_bit(tgid);
 
 	if (!w)
 		return;
