@@ -551,9 +551,14 @@ static __always_inline void fill_subject(struct rw_event *e, struct task_struct 
  * from the home. */
 #define AT_RECENT 0xffu
 
+/* The recent slot of pid % RW_RECENT_SLOTS. The CPU fetches cache lines in
+ * aligned pairs (adjacent-line prefetch), so the slots of pids P and P + 2
+ * share a pair, not P and P + 1: consecutive pids often exit at once on two
+ * CPUs, which then took the pair from each other, while one CPU's exits
+ * still find the next slot but one fetched with theirs (docs/benchmarks.md). */
 static __always_inline struct proc_state *recent_slot(__u32 tgid)
 {
-	__u32 i = tgid & RECENT_MASK;
+	__u32 i = (tgid & RECENT_MASK & ~3u) | (tgid & 1) << 1 | (tgid >> 1 & 1);
 
 	return bpf_map_lookup_elem(&zombies, &i);
 }
