@@ -19,7 +19,7 @@
 #   scale      1,000 sandboxes and 10,000 zombies; the metrics' label sets;
 #              the bounds of the maps, hit on purpose
 # Knobs (environment): BENCH_CYCLES, BENCH_WARM, BENCH_ROUNDS, BENCH_FORK_CYCLES,
-# BENCH_FORK_ROUNDS, BENCH_LOSS_SECS, BENCH_STORM_BURSTS, BENCH_STORM_SIZE,
+# BENCH_FORK_ROUNDS, BENCH_PAIR_ROUNDS, BENCH_LOSS_SECS, BENCH_STORM_BURSTS, BENCH_STORM_SIZE,
 # BENCH_STORM_ROUNDS, BENCH_SANDBOXES, BENCH_ZOMBIES, BENCH_SCALE_ROUNDS,
 # BENCH_STARTUPS, BENCH_IDLE_SECS, BENCH_BOUND_N, BENCH_CPU, BENCH_NICE,
 # BENCH_DOC.
@@ -57,12 +57,12 @@ NICE=${BENCH_NICE:--20}
 TOOL_NICE=0
 
 if [ "$QUICK" = 1 ]; then
-	d_cycles=5000 d_warm=20000 d_rounds=3 d_fcycles=300 d_frounds=1 d_loss=3
+	d_cycles=5000 d_warm=20000 d_rounds=3 d_fcycles=300 d_frounds=1 d_prounds=1 d_loss=3
 	d_bursts=5 d_size=1000 d_srounds=1 d_sandboxes=100 d_zombies=1000
 	d_scrounds=1 d_startups=3 d_idle=3 d_bound=4500
 	DOC=${BENCH_DOC:-$B/benchmarks-quick.md}
 else
-	d_cycles=20000 d_warm=20000 d_rounds=15 d_fcycles=2000 d_frounds=3 d_loss=10
+	d_cycles=20000 d_warm=20000 d_rounds=15 d_fcycles=2000 d_frounds=3 d_prounds=5 d_loss=10
 	d_bursts=100 d_size=1000 d_srounds=4 d_sandboxes=1000 d_zombies=10000
 	d_scrounds=5 d_startups=10 d_idle=10 d_bound=5000
 	DOC=${BENCH_DOC:-docs/benchmarks.md}
@@ -72,6 +72,8 @@ WARM=${BENCH_WARM:-$d_warm}
 ROUNDS=${BENCH_ROUNDS:-$d_rounds}
 FCYCLES=${BENCH_FORK_CYCLES:-$d_fcycles}
 FROUNDS=${BENCH_FORK_ROUNDS:-$d_frounds}
+PROUNDS=${BENCH_PAIR_ROUNDS:-$d_prounds}
+OTHER_CPU=$(((CPU + 1) % NCPU))
 LOSS_SECS=${BENCH_LOSS_SECS:-$d_loss}
 BURSTS=${BENCH_STORM_BURSTS:-$d_bursts}
 BSIZE=${BENCH_STORM_SIZE:-$d_size}
@@ -219,21 +221,32 @@ warm_up() {
 	fi
 }
 
-# one_cost ROUND CFG FORKFLAG CYCLES: one loop under one tracer -> cost.tsv
+# one_cost ROUND CFG FLAG CYCLES: one loop under one tracer -> cost.tsv.
+# FLAG: empty; -f, fork() instead of vfork(); -2, a second loop on
+# OTHER_CPU at the same time (consecutive pids exit at once on two CPUs),
+# whose cycles count in the BPF time per cycle.
 one_cost() {
 	oc_round=$1 oc_cfg=$2 oc_flag=$3 oc_n=$4
-	oc_tag=$oc_cfg
-	[ -n "$oc_flag" ] && oc_tag=$oc_cfg-fork
+	oc_tag=$oc_cfg oc_cycles=$oc_n oc_bg=
+	case $oc_flag in
+	-f) oc_tag=$oc_cfg-fork ;;
+	-2) oc_tag=$oc_cfg-2cpu oc_cycles=$((2 * oc_n)) oc_flag= ;;
+	esac
 	TOOL_NICE=$NICE
 	start_tool "$oc_cfg" || { TOOL_NICE=0; return 1; }
 	TOOL_NICE=0
 	warm_up "$oc_tag" "$oc_round"
+	if [ "$oc_cycles" != "$oc_n" ]; then
+		nice -n "$NICE" "$B/forkloop" -n "$oc_n" -c "$OTHER_CPU" >/dev/null &
+		oc_bg=$!
+	fi
 	# shellcheck disable=SC2086 # $oc_flag is empty or -f
 	oc_line=$(nice -n "$NICE" "$B/forkloop" $oc_flag -n "$oc_n" -c "$CPU") || die "forkloop failed"
+	[ -z "$oc_bg" ] || wait "$oc_bg" || die "forkloop on CPU $OTHER_CPU failed"
 	oc_bpf=0
 	if [ -n "$TOOL_PID" ]; then
 		"$B/bpfstats" progs "$TOOL_PID" >"$R/p1"
-		oc_bpf=$(progs_delta "$R/p0" "$R/p1" "$oc_n" "$oc_round" "$oc_tag")
+		oc_bpf=$(progs_delta "$R/p0" "$R/p1" "$oc_cycles" "$oc_round" "$oc_tag")
 	fi
 	stop_tool
 	echo "$oc_round $oc_tag $oc_n $(kv ns_per_cycle "$oc_line") $oc_bpf $(kv cpu_ns_per_cycle "$oc_line") $(kv cpu_ms "$TOOL_LINE")" >>"$R/cost.tsv"
@@ -280,7 +293,8 @@ rotate() {
 
 COST_CFGS="none trace stats bpftrace bpftrace-print floor floor-clock slots-256 slots-4096 slots-65536"
 sec_cost() {
-	log "cost: $ROUNDS rounds x $CYCLES cycles (vfork), $FROUNDS x $FCYCLES (fork), CPU $CPU"
+	log "cost: $ROUNDS rounds x $CYCLES cycles (vfork), $FROUNDS x $FCYCLES (fork), CPU $CPU;" \
+		"$PROUNDS x $CYCLES with a second loop on CPU $OTHER_CPU"
 	: >"$R/cost.tsv"
 	: >"$R/progs.tsv"
 	r=1
@@ -299,6 +313,14 @@ sec_cost() {
 		done
 		r=$((r + 1))
 	done
+	[ "$NCPU" -gt 1 ] || return 0
+	r=1
+	while [ "$r" -le "$PROUNDS" ]; do
+		for cfg in $(rotate "$r" none trace stats floor); do
+			one_cost "$r" "$cfg" -2 "$CYCLES" || log "cost: two-CPU round $r $cfg failed"
+		done
+		r=$((r + 1))
+	done
 }
 
 # cost_stat TAG COLUMN P: percentile P of a cost.tsv column for one config.
@@ -310,7 +332,7 @@ cost_stat() { awk -v t="$1" -v c="$2" '$2 == t { print $c }' "$R/cost.tsv" | pct
 # CPU time).
 ratio_stat() {
 	base=none
-	case $1 in *-fork) base=none-fork ;; esac
+	case $1 in *-fork) base=none-fork ;; *-2cpu) base=none-2cpu ;; esac
 	awk -v t="$1" -v b="$base" -v c="${3:-4}" '$2 == b { n[$1] = $c } $2 == t { v[$1] = $c }
 		END { for (r in v) if (n[r] > 0) print v[r] / n[r] }' "$R/cost.tsv" | pct "$2"
 }
@@ -743,7 +765,7 @@ scale_stat() { awk -v s="$1" -v m="$2" -v c="$3" '$2 == s && $3 == m && $c != "-
 
 # --- main -----------------------------------------------------------------------
 # What the document needs of a run besides $R's files, to write it again.
-RUN_VARS="ONLY QUICK DOC NCPU CPU NICE CYCLES WARM ROUNDS FCYCLES FROUNDS LOSS_SECS BURSTS BSIZE
+RUN_VARS="ONLY QUICK DOC NCPU CPU OTHER_CPU NICE CYCLES WARM ROUNDS FCYCLES FROUNDS PROUNDS LOSS_SECS BURSTS BSIZE
 SROUNDS SANDBOXES ZOMBIES SCROUNDS STARTUPS IDLE BOUND_N LOAD_START LOAD_END T_TOTAL"
 if [ "${BENCH_REPORT:-0}" = 1 ]; then
 	# the document again from the last run's results, measuring nothing
