@@ -735,12 +735,14 @@ the AMD EPYC VM on 2026-12-06 (alternating binaries, one loop per CPU,
 \`reapwatch stats\`), and changed: the machine-wide counters, one line for
 all CPUs (now a row per CPU, summed by user space); the \`pending\` bits of
 64 consecutive pids in one word (now spread over 8 lines by pid % 8); and
-the recent slots of pids P and P + 1, one pair of lines, which this CPU
-fetches together (now P and P + 2 share a pair). Together they took the
-BPF time per cycle from ~1300 to ~980 ns with two loops, and left the
-single loop's unchanged. What is left is mostly the slot's own line, which
-the CPU that reaped the previous zombie of that slot last wrote, and the
-kernel's lines (the empty programs do not grow).
+the recent slots of pids P and P + 1, one pair of lines, which these CPUs
+fetch together (now P and P + 2 share a pair). Together they took
+\`stats\`'s BPF time per cycle with two loops from ~1300 to ~980 ns in
+alternating runs by hand, and left the single loop's unchanged. The empty
+programs do not grow with two loops, so what grows is in what reapwatch's
+programs touch; the rest was not traced further. \`trace\` grows more: the
+ring buffer's spin lock and producer position are one for all CPUs, by
+design.
 EOF
 }
 
