@@ -153,6 +153,30 @@ jq_check "stats (in-kernel): orphans" "$f" \
 	'.orphans.per_reaper == [{pid: $init, comm: "rw-init", adopted: 3}] and .orphans.per_parent == [{pid: $leaker, comm: "rw-leaker", orphaned: 3}]'
 jq_check "stats (in-kernel): no zombie left, none lost" "$f" '.zombies == [] and .lost == 0 and .reaps == 7'
 
+# The kernel keeps its counters in a row per CPU, which user space sums:
+# processes pinned in turn to the first and the last CPU exit there, and
+# all of them count (8, and the namespace's sh, reaped by unshare).
+last_cpu=$(($(nproc) - 1))
+mkfifo "$tmp/go-cpus"
+unshare --pid --fork sh -c 'read -r _ <"$1"; for c in $2 $3 $2 $3 $2 $3 $2 $3; do taskset -c "$c" true; done' \
+	sh "$tmp/go-cpus" 0 "$last_cpu" &
+pinned=$!
+# (The children file has no newline at its end: read would fail.)
+pinned_sh() { psh=$(cut -d' ' -f1 "/proc/$pinned/task/$pinned/children" 2>/dev/null) && [ -n "$psh" ]; }
+if wait_for 10 pinned_sh; then
+	"$RW" stats --pidns "$(stat -L -c %i "/proc/$psh/ns/pid")" --json >"$tmp/cpus.json" 2>"$tmp/cpus.err" &
+	cpus_stats=$!
+	wait_for 20 grep -q 'aggregating in the kernel' "$tmp/cpus.err"
+	echo go >"$tmp/go-cpus"
+	wait $pinned
+	kill -INT $cpus_stats
+	wait $cpus_stats
+	jq_check "stats (in-kernel): exits and reaps on CPUs 0 and $last_cpu all counted" "$tmp/cpus.json" \
+		'.exits == 9 and .reaps == 9 and .lost == 0'
+else
+	fail "stats (in-kernel): exits and reaps on CPUs 0 and $last_cpu all counted" "no namespace started"
+fi
+
 # Text: the tables, and the leaker's row.
 "$RW" report "$tmp/rec.rwr" >"$tmp/report.txt" 2>&1
 check "report (text): the leaker's row" \
