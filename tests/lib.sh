@@ -33,3 +33,6 @@ wait_for() {
 }
 
 need_root() { [ "$(id -u)" -eq 0 ]; }
+
+# first_child PID: the pid of PID's first child, if any
+first_child() { awk '{ print $1 }' "/proc/$1/task/$1/children" 2>/dev/null; }

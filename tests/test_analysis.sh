@@ -161,8 +161,7 @@ mkfifo "$tmp/go-cpus"
 unshare --pid --fork sh -c 'read -r _ <"$1"; for c in $2 $3 $2 $3 $2 $3 $2 $3; do taskset -c "$c" true; done' \
 	sh "$tmp/go-cpus" 0 "$last_cpu" &
 pinned=$!
-# (The children file has no newline at its end: read would fail.)
-pinned_sh() { psh=$(cut -d' ' -f1 "/proc/$pinned/task/$pinned/children" 2>/dev/null) && [ -n "$psh" ]; }
+pinned_sh() { psh=$(first_child $pinned) && [ -n "$psh" ]; }
 if wait_for 10 pinned_sh; then
 	"$RW" stats --pidns "$(stat -L -c %i "/proc/$psh/ns/pid")" --json >"$tmp/cpus.json" 2>"$tmp/cpus.err" &
 	cpus_stats=$!

@@ -58,9 +58,6 @@ done
 # --- helpers ------------------------------------------------------------------
 
 inode() { readlink "/proc/$1/ns/pid" | tr -dc 0-9; }
-# first_child PID: the pid of PID's first child, if any
-first_child() { awk '{ print $1 }' "/proc/$1/task/$1/children" 2>/dev/null; }
-
 started() { grep -q '^reapwatch: serving http://' "$1" || ! kill -0 "$2" 2>/dev/null; }
 
 # rw_start NAME ARGS...: reapwatch serve on a free loopback port; sets
