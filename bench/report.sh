@@ -739,7 +739,7 @@ the recent slots of pids P and P + 1, one pair of lines, which these CPUs
 fetch together (now P and P + 2 share a pair). Together they took
 \`stats\`'s BPF time per cycle with two loops from ~1300 to ~980 ns in
 alternating runs by hand, and left the single loop's unchanged. The empty
-programs do not grow with two loops, so what grows is in what reapwatch's
+programs barely grow with two loops, so what grows is in what reapwatch's
 programs touch; the rest was not traced further. \`trace\` grows more: the
 ring buffer's spin lock and producer position are one for all CPUs, by
 design.
