@@ -227,16 +227,16 @@ warm_up() {
 # whose cycles count in the BPF time per cycle.
 one_cost() {
 	oc_round=$1 oc_cfg=$2 oc_flag=$3 oc_n=$4
-	oc_tag=$oc_cfg oc_cycles=$oc_n oc_bg=
+	oc_tag=$oc_cfg oc_cycles=$oc_n oc_pair= oc_bg=
 	case $oc_flag in
 	-f) oc_tag=$oc_cfg-fork ;;
-	-2) oc_tag=$oc_cfg-2cpu oc_cycles=$((2 * oc_n)) oc_flag= ;;
+	-2) oc_tag=$oc_cfg-2cpu oc_cycles=$((2 * oc_n)) oc_pair=1 oc_flag= ;;
 	esac
 	TOOL_NICE=$NICE
 	start_tool "$oc_cfg" || { TOOL_NICE=0; return 1; }
 	TOOL_NICE=0
 	warm_up "$oc_tag" "$oc_round"
-	if [ "$oc_cycles" != "$oc_n" ]; then
+	if [ -n "$oc_pair" ]; then
 		nice -n "$NICE" "$B/forkloop" -n "$oc_n" -c "$OTHER_CPU" >/dev/null &
 		oc_bg=$!
 	fi
