@@ -34,6 +34,12 @@ GOALS=
 goal() { GOALS="$GOALS| $1 | $2 | $3 |
 "; }
 
+# A sentence when the sysctl kept the statistics on in the "off" loops.
+stats_sysctl_note() {
+	[ "$(m bpf_stats_sysctl)" = 1 ] || return 0
+	printf ' (Not on this run: kernel.bpf_stats_enabled was 1, so the statistics\nstayed on in both loops.)'
+}
+
 label_of() {
 	case $1 in
 	none) echo 'nothing attached' ;;
@@ -74,33 +80,47 @@ VM a fresh ring buffer costs more per event on its first pass, while its
 pages are touched for the first time (the warm-up column below), which a
 long-running tracer pays once.
 
-The loop's cost, wall time and CPU time (of the loop and its children; on a
+Under each tool the loop runs twice after the warm-up: first timed, with
+the kernel's BPF run-time statistics off, as users run it; then with them
+on, for the BPF time below.$(stats_sysctl_note) The loop's cost, wall time and CPU time (of the loop and its children; on a
 shared machine CPU time leaves out the time the loop waited for a CPU, and
 it holds every BPF program that runs in the loop's context). Slowdowns are
 the median (p25-p75) over rounds of the ratio to the same round's run with
-nothing attached:
+nothing attached; the last column is the CPU time slowdown of the second
+loop, statistics on:
 
-| configuration | wall ns/cycle, median (p25-p75) | slowdown, wall | CPU ns/cycle, median (p25-p75) | slowdown, CPU |
-| --- | --- | --- | --- | --- |
+| configuration | wall ns/cycle, median (p25-p75) | slowdown, wall | CPU ns/cycle, median (p25-p75) | slowdown, CPU | slowdown, CPU, statistics on |
+| --- | --- | --- | --- | --- | --- |
 EOF
 	for cfg in $COST_CFGS; do
-		sdw="-" sdc="-"
+		sdw="-" sdc="-" sdo="-"
 		if [ "$cfg" != none ]; then
 			sdw="$(pctchange "$(ratio_stat "$cfg" 50)" 1) % ($(pctchange "$(ratio_stat "$cfg" 25)" 1) to $(pctchange "$(ratio_stat "$cfg" 75)" 1))"
 			sdc="$(pctchange "$(ratio_stat "$cfg" 50 6)" 1) % ($(pctchange "$(ratio_stat "$cfg" 25 6)" 1) to $(pctchange "$(ratio_stat "$cfg" 75 6)" 1))"
+			sdo="$(pctchange "$(ratio_stat "$cfg" 50 9)" 1) %"
 		fi
-		echo "| $(label_of "$cfg") | $(fmt "$(cost_stat "$cfg" 4 50)" 0) ($(fmt "$(cost_stat "$cfg" 4 25)" 0)-$(fmt "$(cost_stat "$cfg" 4 75)" 0)) | $sdw | $(fmt "$(cost_stat "$cfg" 6 50)" 0) ($(fmt "$(cost_stat "$cfg" 6 25)" 0)-$(fmt "$(cost_stat "$cfg" 6 75)" 0)) | $sdc |"
+		echo "| $(label_of "$cfg") | $(fmt "$(cost_stat "$cfg" 4 50)" 0) ($(fmt "$(cost_stat "$cfg" 4 25)" 0)-$(fmt "$(cost_stat "$cfg" 4 75)" 0)) | $sdw | $(fmt "$(cost_stat "$cfg" 6 50)" 0) ($(fmt "$(cost_stat "$cfg" 6 25)" 0)-$(fmt "$(cost_stat "$cfg" 6 75)" 0)) | $sdc | $sdo |"
 	done
+	fl_st=$(stats_cost floor 50)
 	cat <<EOF
+
+**The statistics are not free here.** Turned on, they cost every program
+run two reads of the scheduler's clock and a save and restore of the
+interrupt flag, which on these PVM guests is dear (see below): with the
+four empty programs they add $(fmt "$fl_st" 0) ns to each cycle ($(fmt "$(stats_cost floor 25)" 0) to $(fmt "$(stats_cost floor 75)" 0), same-round differences
+less those of the loop with nothing attached), $(awk -v v="$fl_st" 'BEGIN { if (v == "-" || v == "") print "-"; else printf "%.0f", v / 4 }') ns per program run;
+under \`stats\` $(fmt "$(stats_cost stats 50)" 0) ns and under \`trace\` $(fmt "$(stats_cost trace 50)" 0) ns. Runs
+of \`make bench\` before 2026-12-06 timed the loop with them on, so their
+slowdowns held this cost too.
 
 The BPF time is the kernel's own \`run_time_ns\` per program
 (\`BPF_ENABLE_STATS\`; it includes the kernel's accounting of each run), read
-from the tool's program fds before and after the loop. "BPF ns per cycle" is
+from the tool's program fds before and after the second loop. "BPF ns per cycle" is
 the sum of each program's mean time per run: each runs once per cycle, and
 other processes' events on this shared machine do not inflate it (the run
 time during the loop over its cycles, which they do inflate, is next to it).
 
-| configuration | BPF ns per cycle, median (p25-p75) | BPF ns during the loop / cycles, median | BPF ns per cycle, warm-up (a fresh tool) | tracer's own CPU ms per run, median |
+| configuration | BPF ns per cycle, median (p25-p75) | BPF ns during the loop / cycles, median | BPF ns per cycle, warm-up (a fresh tool) | tracer's own CPU ms, warm-up and both loops, median |
 | --- | --- | --- | --- | --- |
 EOF
 	for cfg in $COST_CFGS; do
@@ -319,16 +339,18 @@ progress when it attaches), 40 interleaved rounds of the loop under
 it (medians of same-round ratios): no measurable difference, so the
 program stays (it is portable; the registers are x86 only).
 
-**Half of the floor at the wait is the slow syscall path itself.** Also by
-hand on 2026-12-06, 200 interleaved rounds of the loop (medians of
-same-round ratios to nothing attached): an empty program at
-\`sys_exit_getppid\`, a system call the loop never makes, slowed it
-by +1.0 % of CPU time (265 ns per cycle); the same empty program at
-\`sys_exit_wait4\` by +1.8 % (542 ns). Any syscall tracepoint puts every
-system call of every task on the kernel's slower path; the one at the
-wait adds the perf record the kernel fills before it runs the program. A
-system call costs ~1.1 µs on this VM (a \`getuid()\` loop), ~50 ns more on
-the slow path, and the loop makes three a cycle. No tracepoint runs in
+**Much of the floor at the wait is the slow syscall path itself.** By
+hand on 2026-12-06, with BPF statistics off, 120 interleaved rounds of the
+loop (medians of same-round ratios to nothing attached): an empty program
+at \`sys_exit_getppid\`, a system call the loop never makes, slowed it by
++0.4 % of CPU time (106 ns per cycle); the same empty program at
+\`sys_exit_wait4\` by +1.2 % (284 ns). (A run of 200 rounds the day before gave
++1.0 % and +1.8 %, most likely with the statistics on: the by-hand scripts
+held them on for the per-program times.) Any syscall tracepoint puts
+every system call of every task on the kernel's slower path; the one at
+the wait adds the perf record the kernel fills before it runs the program.
+A system call costs ~1.1 µs on this VM (a \`getuid()\` loop), and the loop
+makes three a cycle. No tracepoint runs in
 the reaper while it releases the zombie (\`release_task()\`), and fentry is
 refused here, so the wait's tracepoint stays: a tool that must see who
 reaps pays this, whatever its program does.

@@ -197,6 +197,24 @@ stop_tool() {
 	TOOL_LINE=$(cat "$R/runner.out")
 }
 
+# BPF run-time statistics on (we hold them) or off (unless the sysctl holds
+# them on too: machine_info records it). The loop's slowdown is timed with
+# them off: they cost every program run two clock reads and an interrupt
+# flag save and restore, which users do not pay (section 1 measures it).
+stats_on() {
+	[ -z "$HOLD" ] || return 0
+	rm -f "$R/hold.out"
+	"$B/bpfstats" hold >"$R/hold.out" &
+	HOLD=$!
+	wait_file "$R/hold.out" "$HOLD" 10 || { kill -TERM "$HOLD" 2>/dev/null; HOLD=; return 1; }
+}
+stats_off() {
+	[ -n "$HOLD" ] || return 0
+	kill -TERM "$HOLD" 2>/dev/null
+	wait "$HOLD"
+	HOLD=
+}
+
 # progs_delta BEFORE AFTER CYCLES ROUND CFG: per-program lines for the TSV
 # (round cfg prog ns runs cycles) and, on stdout, the total BPF ns.
 progs_delta() {
@@ -221,13 +239,14 @@ warm_up() {
 	fi
 }
 
-# one_cost ROUND CFG FLAG CYCLES: one loop under one tracer -> cost.tsv.
+# one_cost ROUND CFG FLAG CYCLES: under one tracer, a loop timed with BPF
+# statistics off, then one with them on for the BPF time -> cost.tsv.
 # FLAG: empty; -f, fork() instead of vfork(); -2, a second loop on
 # OTHER_CPU at the same time (consecutive pids exit at once on two CPUs),
 # whose cycles count in the BPF time per cycle.
 one_cost() {
 	oc_round=$1 oc_cfg=$2 oc_flag=$3 oc_n=$4
-	oc_tag=$oc_cfg oc_cycles=$oc_n oc_pair= oc_bg=
+	oc_tag=$oc_cfg oc_cycles=$oc_n oc_pair=
 	case $oc_flag in
 	-f) oc_tag=$oc_cfg-fork ;;
 	-2) oc_tag=$oc_cfg-2cpu oc_cycles=$((2 * oc_n)) oc_pair=1 oc_flag= ;;
@@ -236,20 +255,33 @@ one_cost() {
 	start_tool "$oc_cfg" || { TOOL_NICE=0; return 1; }
 	TOOL_NICE=0
 	warm_up "$oc_tag" "$oc_round"
-	if [ -n "$oc_pair" ]; then
-		nice -n "$NICE" "$B/forkloop" -n "$oc_n" -c "$OTHER_CPU" >/dev/null &
-		oc_bg=$!
-	fi
-	# shellcheck disable=SC2086 # $oc_flag is empty or -f
-	oc_line=$(nice -n "$NICE" "$B/forkloop" $oc_flag -n "$oc_n" -c "$CPU") || die "forkloop failed"
-	[ -z "$oc_bg" ] || wait "$oc_bg" || die "forkloop on CPU $OTHER_CPU failed"
+	stats_off
+	cost_loop "$oc_flag" "$oc_n" "$oc_pair"
+	oc_off=$CL_LINE
+	stats_on || die "cannot enable BPF statistics again"
+	[ -n "$TOOL_PID" ] && "$B/bpfstats" progs "$TOOL_PID" >"$R/p0"
+	cost_loop "$oc_flag" "$oc_n" "$oc_pair"
 	oc_bpf=0
 	if [ -n "$TOOL_PID" ]; then
 		"$B/bpfstats" progs "$TOOL_PID" >"$R/p1"
 		oc_bpf=$(progs_delta "$R/p0" "$R/p1" "$oc_cycles" "$oc_round" "$oc_tag")
 	fi
 	stop_tool
-	echo "$oc_round $oc_tag $oc_n $(kv ns_per_cycle "$oc_line") $oc_bpf $(kv cpu_ns_per_cycle "$oc_line") $(kv cpu_ms "$TOOL_LINE")" >>"$R/cost.tsv"
+	oc_ms=$(kv cpu_ms "$TOOL_LINE")
+	echo "$oc_round $oc_tag $oc_n $(kv ns_per_cycle "$oc_off") $oc_bpf $(kv cpu_ns_per_cycle "$oc_off") ${oc_ms:--} $(kv ns_per_cycle "$CL_LINE") $(kv cpu_ns_per_cycle "$CL_LINE")" >>"$R/cost.tsv"
+}
+
+# cost_loop FLAG CYCLES PAIR: one timed loop on CPU (and with PAIR, another
+# on OTHER_CPU at once); its line in CL_LINE.
+cost_loop() {
+	cl_bg=
+	if [ -n "$3" ]; then
+		nice -n "$NICE" "$B/forkloop" -n "$2" -c "$OTHER_CPU" >/dev/null &
+		cl_bg=$!
+	fi
+	# shellcheck disable=SC2086 # $1 is empty or -f
+	CL_LINE=$(nice -n "$NICE" "$B/forkloop" $1 -n "$2" -c "$CPU") || die "forkloop failed"
+	[ -z "$cl_bg" ] || wait "$cl_bg" || die "forkloop on CPU $OTHER_CPU failed"
 }
 
 # --- the machine ----------------------------------------------------------------
@@ -266,6 +298,7 @@ machine_info() {
 		done
 		echo "musl=$(dpkg-query -W -f='${Version}' musl-tools 2>/dev/null || echo none)"
 		echo "pid_max=$(cat /proc/sys/kernel/pid_max)"
+		echo "bpf_stats_sysctl=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)"
 	} >"$R/machine"
 }
 # load: the load average and CPU pressure now, and other BPF programs.
@@ -326,7 +359,8 @@ sec_cost() {
 # cost_stat TAG COLUMN P: percentile P of a cost.tsv column for one config.
 cost_stat() { awk -v t="$1" -v c="$2" '$2 == t { print $c }' "$R/cost.tsv" | pct "$3"; }
 # cost.tsv: round, config, cycles, loop ns/cycle (wall), BPF ns during the
-# loop, loop CPU ns/cycle, tracer CPU ms (none: empty).
+# second loop, loop CPU ns/cycle, tracer CPU ms (none: -), and the
+# second loop's (BPF statistics on) wall and CPU ns/cycle.
 # ratio_stat TAG P [COLUMN]: percentile P over rounds of TAG's figure over
 # the same round's figure with nothing attached (column 4, wall time, or 6,
 # CPU time).
@@ -348,6 +382,15 @@ cycle_bpf() {
 # diff_stat TAG P [COLUMN]: the same for TAG's figure minus nothing's.
 diff_stat() {
 	awk -v t="$1" -v c="${3:-4}" '$2 == "none" { n[$1] = $c } $2 == t { v[$1] = $c }
+		END { for (r in v) if (r in n) print v[r] - n[r] }' "$R/cost.tsv" | pct "$2"
+}
+# stats_cost TAG P: percentile P over rounds of what BPF statistics added
+# to TAG's loop (CPU ns/cycle, on - off), less what they added to the same
+# round's loop with nothing attached (the order of the two loops).
+stats_cost() {
+	base=none
+	case $1 in *-fork) base=none-fork ;; *-2cpu) base=none-2cpu ;; esac
+	awk -v t="$1" -v b="$base" 'NF >= 9 && $2 == b { n[$1] = $9 - $6 } NF >= 9 && $2 == t { v[$1] = $9 - $6 }
 		END { for (r in v) if (r in n) print v[r] - n[r] }' "$R/cost.tsv" | pct "$2"
 }
 # prog_stat TAG PROG: median ns/run, median runs/cycle, median ns/cycle.
@@ -790,9 +833,7 @@ T_START=$(date +%s)
 machine_info
 LOAD_START=$(load_now)
 log "start: $LOAD_START"
-"$B/bpfstats" hold >"$R/hold.out" &
-HOLD=$!
-wait_file "$R/hold.out" "$HOLD" 10 || die "cannot enable BPF statistics (BPF_ENABLE_STATS)"
+stats_on || die "cannot enable BPF statistics (BPF_ENABLE_STATS)"
 
 for s in $ONLY; do
 	case $s in
