@@ -364,9 +364,12 @@ cost_stat() { awk -v t="$1" -v c="$2" '$2 == t { print $c }' "$R/cost.tsv" | pct
 # ratio_stat TAG P [COLUMN]: percentile P over rounds of TAG's figure over
 # the same round's figure with nothing attached (column 4, wall time, or 6,
 # CPU time).
+# base_of TAG: the configuration with nothing attached of TAG's kind of round.
+base_of() {
+	case $1 in *-fork) echo none-fork ;; *-2cpu) echo none-2cpu ;; *) echo none ;; esac
+}
 ratio_stat() {
-	base=none
-	case $1 in *-fork) base=none-fork ;; *-2cpu) base=none-2cpu ;; esac
+	base=$(base_of "$1")
 	awk -v t="$1" -v b="$base" -v c="${3:-4}" '$2 == b { n[$1] = $c } $2 == t { v[$1] = $c }
 		END { for (r in v) if (n[r] > 0) print v[r] / n[r] }' "$R/cost.tsv" | pct "$2"
 }
@@ -388,8 +391,7 @@ diff_stat() {
 # to TAG's loop (CPU ns/cycle, on - off), less what they added to the same
 # round's loop with nothing attached (the order of the two loops).
 stats_cost() {
-	base=none
-	case $1 in *-fork) base=none-fork ;; *-2cpu) base=none-2cpu ;; esac
+	base=$(base_of "$1")
 	awk -v t="$1" -v b="$base" 'NF >= 9 && $2 == b { n[$1] = $9 - $6 } NF >= 9 && $2 == t { v[$1] = $9 - $6 }
 		END { for (r in v) if (r in n) print v[r] - n[r] }' "$R/cost.tsv" | pct "$2"
 }
