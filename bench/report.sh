@@ -106,7 +106,7 @@ EOF
 
 **The statistics are not free here.** Turned on, they cost every program
 run two reads of the scheduler's clock and a save and restore of the
-interrupt flag, which on these PVM guests is dear (see below): with the
+interrupt flag, which on these PVM guests can cost a call to the host: with the
 four empty programs they add $(fmt "$fl_st" 0) ns to each cycle ($(fmt "$(stats_cost floor 25)" 0) to $(fmt "$(stats_cost floor 75)" 0), same-round differences
 less those of the loop with nothing attached), $(fmt "$(ratio "$fl_st" 4)" 0) ns per program run;
 under \`stats\` $(fmt "$(stats_cost stats 50)" 0) ns and under \`trace\` $(fmt "$(stats_cost trace 50)" 0) ns. Runs
